@@ -1,0 +1,83 @@
+"""Event check-in and badge-scanning kiosk service: the Flask application factory."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+csrf = CSRFProtect()
+
+DEFAULTS = {
+    "BASE_URL": "http://127.0.0.1:8000",
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_SECURITY": "starttls",
+    "MAIL_FROM": "kiosk@localhost",
+    "FONT_DIR": "",
+    # A CSV export of a large event is a few MB; anything far bigger is a mistake.
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Staff leave organiser pages open all day: a token valid for the session, not an hour.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+
+def create_app(test_config=None):
+    """Build the app: defaults, then KIOSK_* environment variables, then test_config
+    (which may also name an INSTANCE_PATH, where the secret key and uploads live)."""
+    test_config = test_config or {}
+    app = Flask(
+        __name__,
+        instance_path=test_config.get("INSTANCE_PATH"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("KIOSK")
+    app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.setdefault("DATABASE", os.path.join(app.instance_path, "kiosk.db"))
+    app.config.setdefault("MAIL_DIR", os.path.join(app.instance_path, "mail"))
+    app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    app.config["SECRET_KEY"] = _secret_key(app)
+
+    csrf.init_app(app)
+
+    from . import db
+
+    db.init_app(app)
+
+    from . import cli
+    from .views import admin, api, auth
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
+    cli.register(app)
+    app.add_url_rule("/", endpoint="index", view_func=admin.index)
+    return app
+
+
+def _secret_key(app):
+    """The configured key, else one generated once into instance/ so sessions survive restarts."""
+    configured = app.config.get("SECRET_KEY")
+    if configured:
+        return str(configured)
+    path = Path(app.instance_path) / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    logging.getLogger(__name__).info("generated a new secret key in %s", path)
+    return path.read_text().strip()

@@ -1,0 +1,255 @@
+"""Attendees: validation shared by every way in (CSV import, organiser form, walk-in),
+adding, editing, revoking, listing and searching."""
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from .codes import new_badge_code, new_private_key
+from .db import now, write
+from .errors import Conflict, Invalid, NotFound
+from .events import get_event
+
+TEXT_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "email": 254,
+    "organisation": 200,
+    "role": 200,
+    "pronouns": 40,
+    "linkedin_url": 300,
+}
+CONSENT_FIELDS = ("share_email", "share_linkedin", "allow_scan")
+TRUE_WORDS = {"yes", "y", "true", "t", "1", "on", "x"}
+FALSE_WORDS = {"no", "n", "false", "f", "0", "off"}
+# Deliberately loose: one @, no spaces or brackets, a dot in the domain. The invite
+# email is the real check; this catches typos and pasted junk.
+EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+LIST_COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "organisation",
+    "role",
+    "code",
+    "share_email",
+    "share_linkedin",
+    "allow_scan",
+    "checked_in_at",
+)
+
+
+def clean_text(value):
+    """NFC, whitespace folded to single spaces (a quoted CSV cell may hold newlines)."""
+    return " ".join(unicodedata.normalize("NFC", str(value or "")).split())
+
+
+def parse_bool(value):
+    """True/False from yes/no/true/false/1/0/y/n (any case); None when blank."""
+    if isinstance(value, bool):
+        return value
+    word = clean_text(value).lower()
+    if not word:
+        return None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"{value!r} is not yes or no")
+
+
+def clean_linkedin(value):
+    url = clean_text(value)
+    if not url:
+        return ""
+    if "://" not in url and re.match(r"^(www\.)?linkedin\.com/", url, re.I):
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) address like https://www.linkedin.com/in/name")
+    return url
+
+
+def clean_attendee(values, defaults):
+    """Validate one attendee's fields.
+
+    `values` maps field names to raw strings (missing keys are blank);
+    `defaults` gives share_email / share_linkedin / allow_scan for blanks.
+    Returns (record, problems) where problems is a list of (field, reason).
+    """
+    record, problems = {}, []
+    for field, limit in TEXT_LIMITS.items():
+        text = clean_text(values.get(field))
+        if CONTROL.search(text):
+            problems.append((field, "contains control characters"))
+        elif len(text) > limit:
+            problems.append((field, f"longer than {limit} characters"))
+        record[field] = text
+    if not record["first_name"]:
+        problems.append(("first_name", "required"))
+    if not record["email"]:
+        problems.append(("email", "required"))
+    elif not EMAIL.match(record["email"]):
+        problems.append(("email", f"{record['email']!r} is not an email address"))
+    try:
+        record["linkedin_url"] = clean_linkedin(record["linkedin_url"])
+    except ValueError as exc:
+        problems.append(("linkedin_url", str(exc)))
+    for field in CONSENT_FIELDS:
+        try:
+            choice = parse_bool(values.get(field))
+        except ValueError as exc:
+            problems.append((field, str(exc)))
+            continue
+        record[field] = int(defaults[field] if choice is None else choice)
+    return record, problems
+
+
+def event_defaults(event):
+    return {field: bool(event[f"default_{field}"]) for field in CONSENT_FIELDS}
+
+
+def _require_clean(values, event):
+    record, problems = clean_attendee(values, event_defaults(event))
+    if problems:
+        raise Invalid("; ".join(f"{field}: {reason}" for field, reason in problems))
+    return record
+
+
+def new_attendee_row(event, record, source, stamp):
+    """Everything a brand-new attendee row needs beyond its validated fields."""
+    return {
+        **record,
+        "event_id": event["id"],
+        "code": new_badge_code(),
+        "private_key": new_private_key(),
+        "consent_at": stamp,
+        "consent_source": source,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def add_attendee(db, event_slug, values, source="organiser"):
+    event = get_event(db, event_slug)
+    record = _require_clean(values, event)
+    with write(db):
+        if _find_id_by_email(db, event, record["email"]):
+            raise Conflict(f"{record['email']} is already registered for this event")
+        row = new_attendee_row(event, record, source, now())
+        db["attendees"].insert(row)
+    return find_attendee(db, event_slug, record["email"])
+
+
+def update_attendee(db, event_slug, attendee_id, values, source="organiser"):
+    event = get_event(db, event_slug)
+    record = _require_clean(values, event)
+    with write(db):
+        current = get_attendee(db, event, attendee_id)
+        other = _find_id_by_email(db, event, record["email"])
+        if other and other != current["id"]:
+            raise Conflict(f"{record['email']} belongs to another attendee")
+        stamp = now()
+        record["updated_at"] = stamp
+        if any(record[f] != current[f] for f in CONSENT_FIELDS):
+            record.update(consent_at=stamp, consent_source=source)
+        db["attendees"].update(current["id"], record)
+    return get_attendee(db, event, attendee_id)
+
+
+def set_revoked(db, event_slug, attendee_id, revoked):
+    """Revoke (lost badge, cancelled ticket) or restore; a revoked badge cannot check in."""
+    event = get_event(db, event_slug)
+    with write(db):
+        attendee = get_attendee(db, event, attendee_id)
+        db["attendees"].update(
+            attendee["id"], {"revoked_at": now() if revoked else None}
+        )
+    return get_attendee(db, event, attendee_id)
+
+
+def get_attendee(db, event, attendee_id):
+    rows = list(
+        db.query(
+            "SELECT * FROM attendees WHERE event_id = ? AND id = ?",
+            [event["id"], attendee_id],
+        )
+    )
+    if not rows:
+        raise NotFound(f"no attendee {attendee_id} in event {event['slug']!r}")
+    return rows[0]
+
+
+def _find_id_by_email(db, event, email):
+    row = db.execute(
+        "SELECT id FROM attendees WHERE event_id = ? AND email = ?",
+        [event["id"], email],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def find_attendee(db, event_slug, email):
+    event = get_event(db, event_slug)
+    attendee_id = _find_id_by_email(db, event, clean_text(email))
+    if attendee_id is None:
+        raise NotFound(f"no attendee with email {email!r} in event {event_slug!r}")
+    return get_attendee(db, event, attendee_id)
+
+
+def list_attendees(db, event_slug, query=""):
+    """Attendees with their door check-in time, by name; `query` matches the start
+    of any word of the name, email or organisation."""
+    event = get_event(db, event_slug)
+    sql = """
+        SELECT a.*, c.at AS checked_in_at
+        FROM attendees a
+        LEFT JOIN checkins c ON c.attendee_id = a.id AND c.workshop_id IS NULL
+        WHERE a.event_id = :event {filter}
+        ORDER BY a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id"""
+    params = {"event": event["id"]}
+    words = clean_text(query).split()
+    conditions = []
+    for i, word in enumerate(words):
+        params[f"w{i}"] = _like_escape(word) + "%"
+        params[f"s{i}"] = "% " + _like_escape(word) + "%"
+        conditions.append(
+            "(" + " OR ".join(
+                f"{col} LIKE :w{i} ESCAPE '\\' OR {col} LIKE :s{i} ESCAPE '\\'"
+                for col in ("a.first_name", "a.last_name", "a.email", "a.organisation")
+            ) + ")"
+        )
+    filter_sql = "".join(f" AND {c}" for c in conditions)
+    return list(db.query(sql.format(filter=filter_sql), params))
+
+
+def attendee_counts(db, event):
+    """How many are registered, checked in at the door, and revoked."""
+    row = db.execute(
+        """SELECT count(*),
+                  count(c.id),
+                  count(a.revoked_at)
+           FROM attendees a
+           LEFT JOIN checkins c ON c.attendee_id = a.id AND c.workshop_id IS NULL
+           WHERE a.event_id = ?""",
+        [event["id"]],
+    ).fetchone()
+    return dict(zip(("registered", "checked_in", "revoked"), row))
+
+
+def _like_escape(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def public_listing(attendee):
+    """The listing shape of `list-attendees`: booleans as booleans, no private key."""
+    row = {column: attendee.get(column) for column in LIST_COLUMNS}
+    for field in CONSENT_FIELDS:
+        row[field] = bool(row[field])
+    return row
+
+
+def private_link(db, event_slug, email, base_url):
+    """The attendee's /me/ link: whoever holds it acts as the attendee on a phone."""
+    attendee = find_attendee(db, event_slug, email)
+    return f"{base_url}/me/{attendee['private_key']}"

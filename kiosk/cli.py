@@ -1,0 +1,176 @@
+"""Command line: `flask --app kiosk COMMAND`. Each command parses, calls one domain
+function and prints; a domain error becomes a one-line message and exit status 1."""
+
+import functools
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .attendee_import import import_attendees
+from .attendees import LIST_COLUMNS, list_attendees, private_link, public_listing
+from .db import get_db
+from .demo import setup_demo
+from .errors import KioskError
+from .events import EXCHANGE_MODES, add_workshop, create_event
+from .exports import csv_text
+from .kiosks import create_kiosk
+from .users import ROLES, create_user
+
+
+def register(app):
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def friendly_errors(f):
+    """Run in the app context; domain errors and unreadable files end the command with
+    a clear message on stderr and exit status 1, never a traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except KioskError as exc:
+            raise click.ClickException(str(exc))
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}")
+
+    return with_appcontext(wrapper)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", help="Prompted for (hidden) when not given.")
+@click.option("--role", type=click.Choice(ROLES), default="organiser", show_default=True)
+@friendly_errors
+def create_admin_command(email, password, role):
+    """Create an organiser (or staff) account, or reset its password."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = create_user(get_db(), email, password, role)
+    click.echo(f"{user['role']} account {user['email']} is ready")
+
+
+@click.command("create-event")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--starts", required=True, help="ISO date-time, local to --timezone.")
+@click.option("--ends", required=True, help="ISO date-time, local to --timezone.")
+@click.option("--mode", type=click.Choice(EXCHANGE_MODES), default="mutual", show_default=True)
+@click.option("--venue", default="")
+@click.option("--timezone", "tz", default="UTC", show_default=True, help="e.g. Europe/London")
+@click.option("--grace-minutes", type=int, default=120, show_default=True,
+              help="How long after the end scanning stays open.")
+@friendly_errors
+def create_event_command(slug, name, starts, ends, mode, venue, tz, grace_minutes):
+    """Create an event."""
+    event = create_event(
+        get_db(), slug, name, starts, ends,
+        mode=mode, venue=venue, tz=tz, grace_minutes=grace_minutes,
+    )
+    click.echo(f"created event {event['slug']}: {event['name']}")
+
+
+@click.command("add-workshop")
+@click.argument("slug")
+@click.argument("workshop")
+@click.option("--title", required=True)
+@click.option("--room", default="")
+@click.option("--starts")
+@click.option("--ends")
+@friendly_errors
+def add_workshop_command(slug, workshop, title, room, starts, ends):
+    """Add a workshop to an event."""
+    created = add_workshop(get_db(), slug, workshop, title, room=room, starts=starts, ends=ends)
+    click.echo(f"added workshop {created['slug']}: {created['title']}")
+
+
+@click.command("import-attendees")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@friendly_errors
+def import_attendees_command(slug, file, dry_run):
+    """Import attendees from a CSV export: every row or none."""
+    result = import_attendees(get_db(), slug, file.read_bytes(), dry_run=dry_run)
+    click.echo(result.summary())
+
+
+@click.command("list-attendees")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@friendly_errors
+def list_attendees_command(slug, fmt):
+    """List an event's attendees."""
+    rows = [public_listing(a) for a in list_attendees(get_db(), slug)]
+    if fmt == "json":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(csv_text(rows, LIST_COLUMNS), nl=False)
+    else:
+        click.echo(_table(rows))
+
+
+def _table(rows):
+    columns = ("first_name", "last_name", "email", "organisation", "code", "checked_in_at")
+    cells = [columns] + [tuple(str(row[c] or "") for c in columns) for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
+        for line in cells
+    ) + f"\n{len(rows)} attendees"
+
+
+@click.command("create-kiosk")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--workshop", help="Workshop slug: scans there record workshop attendance.")
+@friendly_errors
+def create_kiosk_command(slug, name, workshop):
+    """Register a kiosk and print its bearer token (shown once) as the last word."""
+    kiosk, token = create_kiosk(get_db(), slug, name, workshop)
+    click.echo(f"kiosk {kiosk['name']!r} for {slug}; its token (keep it secret): {token}")
+
+
+@click.command("private-link")
+@click.argument("slug")
+@click.argument("email")
+@friendly_errors
+def private_link_command(slug, email):
+    """Print an attendee's private /me/ link as the last word."""
+    link = private_link(get_db(), slug, email, current_app.config["BASE_URL"])
+    click.echo(f"private link for {email} (whoever has it acts as them): {link}")
+
+
+@click.command("demo")
+@friendly_errors
+def demo_command():
+    """Create or refresh the demo event and print the organiser login and a kiosk token."""
+    click.echo(demo_banner(setup_demo(get_db()), current_app.config["BASE_URL"]))
+
+
+def demo_banner(demo, base_url):
+    return (
+        f"Demo event 'Networking for Medics' ({demo['event']})\n"
+        f"  organiser login: {base_url}/login\n"
+        f"    email:    {demo['email']}\n"
+        f"    password: {demo['password']}\n"
+        f"  kiosk token: {demo['kiosk_token']}"
+    )
+
+
+COMMANDS = [
+    create_admin_command,
+    create_event_command,
+    add_workshop_command,
+    import_attendees_command,
+    list_attendees_command,
+    create_kiosk_command,
+    private_link_command,
+    demo_command,
+]

@@ -1,0 +1,97 @@
+"""The SQLite file: one connection per request, transactions, versioned migrations.
+
+sqlite-utils wraps a connection we open ourselves in autocommit mode
+(isolation_level=None), so every transaction is explicit: `write(db)` for
+read-then-write work takes SQLite's write lock up front with BEGIN IMMEDIATE,
+which is what keeps two kiosks from racing on the same row.
+"""
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import sqlite_utils
+from flask import current_app, g
+
+from .schema import MIGRATIONS
+
+BUSY_TIMEOUT_SECONDS = 10
+
+
+def connect(path):
+    """A sqlite-utils Database on its own connection, with the house pragmas."""
+    conn = sqlite3.connect(
+        str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+    )
+    conn.execute("PRAGMA foreign_keys = ON")
+    # WAL survives a killed process; only an OS crash can lose the last commits.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def get_db():
+    """The request's (or CLI command's) connection; sqlite connections are not shared across threads."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc=None):
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+@contextmanager
+def write(db):
+    """A read-then-write transaction; nested calls become savepoints."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def now():
+    """The current UTC time as the ISO string stored in every `*_at` column."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def migrate(db):
+    """Bring the schema to the newest version; safe to run twice or from two processes at once."""
+    db.conn.execute("PRAGMA journal_mode = WAL")
+    with write(db):
+        version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in _statements(script):
+                db.conn.execute(statement)
+            db.conn.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)
+
+
+def _statements(script):
+    """Split a migration into statements (executescript would commit our transaction)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {pending!r}")
+
+
+def init_app(app):
+    app.teardown_appcontext(close_db)
+    db = connect(app.config["DATABASE"])
+    try:
+        migrate(db)
+    finally:
+        db.close()

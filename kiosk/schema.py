@@ -1,0 +1,130 @@
+"""Versioned schema migrations, applied in order by `db.migrate`.
+
+Append a new script to MIGRATIONS to change the schema; never edit one that has
+shipped. `PRAGMA user_version` records how many have run. Times are ISO-8601
+strings in UTC; booleans are 0/1 integers.
+"""
+
+MIGRATIONS = [
+    """
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    venue TEXT NOT NULL DEFAULT '',
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    timezone TEXT NOT NULL DEFAULT 'UTC',
+    exchange_mode TEXT NOT NULL DEFAULT 'mutual'
+        CHECK (exchange_mode IN ('mutual', 'one-way')),
+    grace_minutes INTEGER NOT NULL DEFAULT 120,
+    default_share_email INTEGER NOT NULL DEFAULT 1,
+    default_share_linkedin INTEGER NOT NULL DEFAULT 1,
+    default_allow_scan INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE workshops (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    slug TEXT NOT NULL,
+    title TEXT NOT NULL,
+    room TEXT NOT NULL DEFAULT '',
+    starts_at TEXT,
+    ends_at TEXT,
+    UNIQUE (event_id, slug)
+);
+
+CREATE TABLE attendees (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL COLLATE NOCASE,
+    organisation TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT '',
+    pronouns TEXT NOT NULL DEFAULT '',
+    linkedin_url TEXT NOT NULL DEFAULT '',
+    photo BLOB,
+    share_email INTEGER NOT NULL,
+    share_linkedin INTEGER NOT NULL,
+    allow_scan INTEGER NOT NULL,
+    consent_at TEXT NOT NULL,
+    consent_source TEXT NOT NULL,
+    code TEXT NOT NULL UNIQUE,
+    private_key TEXT NOT NULL UNIQUE,
+    revoked_at TEXT,
+    badge_printed_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (event_id, email)
+);
+CREATE INDEX attendees_by_name ON attendees (event_id, last_name, first_name);
+
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'organiser' CHECK (role IN ('organiser', 'staff')),
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE kiosks (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    workshop_id INTEGER REFERENCES workshops(id) ON DELETE SET NULL,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    layout TEXT NOT NULL DEFAULT '4x3in',
+    print_command TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    UNIQUE (event_id, name)
+);
+
+CREATE TABLE checkins (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    workshop_id INTEGER REFERENCES workshops(id) ON DELETE CASCADE,
+    kiosk_id INTEGER REFERENCES kiosks(id) ON DELETE SET NULL,
+    at TEXT NOT NULL,
+    nonce TEXT UNIQUE
+);
+-- One check-in per attendee at the door (workshop NULL) and per workshop.
+CREATE UNIQUE INDEX checkins_once ON checkins (attendee_id, coalesce(workshop_id, 0));
+CREATE INDEX checkins_by_event ON checkins (event_id, at);
+
+CREATE TABLE connections (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    scanner_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    scanned_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    workshop_id INTEGER REFERENCES workshops(id) ON DELETE SET NULL,
+    via TEXT NOT NULL CHECK (via IN ('phone', 'kiosk')),
+    note TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,
+    nonce TEXT UNIQUE,
+    UNIQUE (event_id, scanner_id, scanned_id),
+    CHECK (scanner_id != scanned_id)
+);
+CREATE INDEX connections_by_scanned ON connections (scanned_id);
+
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('invite', 'digest')),
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'sending', 'sent', 'retry', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try_at TEXT,
+    message_id TEXT NOT NULL UNIQUE,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    UNIQUE (event_id, attendee_id, kind)
+);
+""",
+]

@@ -1,0 +1,54 @@
+"""Organiser and staff accounts."""
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .attendees import EMAIL, clean_text
+from .db import now, write
+from .errors import Invalid
+
+ROLES = ("organiser", "staff")
+MIN_PASSWORD_LENGTH = 10
+# Compared against when the email is unknown, so a wrong email costs as long as a
+# wrong password and the login form does not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def create_user(db, email, password, role="organiser"):
+    """Create an account, or set a new password and role for an existing one."""
+    email = clean_text(email)
+    if not EMAIL.match(email):
+        raise Invalid(f"{email!r} is not an email address")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    with write(db):
+        db.execute(
+            """INSERT INTO users (email, password_hash, role, created_at)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT (email) DO UPDATE
+               SET password_hash = excluded.password_hash, role = excluded.role""",
+            [email, generate_password_hash(password), role, now()],
+        )
+    return get_user_by_email(db, email)
+
+
+def get_user_by_email(db, email):
+    rows = list(db.query("SELECT * FROM users WHERE email = ?", [clean_text(email)]))
+    return rows[0] if rows else None
+
+
+def get_user(db, user_id):
+    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def authenticate(db, email, password):
+    """The user for these credentials, or None."""
+    user = get_user_by_email(db, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user["password_hash"], password or ""):
+        return None
+    return user

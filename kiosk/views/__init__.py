@@ -1,0 +1,1 @@
+"""Blueprints: auth (organiser login), admin (organiser pages), api (JSON for kiosks, /healthz)."""

@@ -1,0 +1,234 @@
+"""Organiser pages: events, workshops, kiosks, attendees and the CSV import.
+
+Every route needs a logged-in organiser (see `require_login`). Views parse the
+form, call one domain function and render; a domain error is flashed and the
+form shown again with what was typed.
+"""
+
+import secrets
+import time
+from pathlib import Path
+
+from flask import (
+    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
+)
+
+from .. import attendees as attendee_domain
+from ..attendee_import import import_attendees
+from ..db import get_db
+from ..errors import KioskError
+from ..events import add_workshop, create_event, get_event, list_events, list_workshops, local_time
+from ..kiosks import create_kiosk, list_kiosks
+from .auth import require_login
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_login)
+UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+
+
+@bp.app_template_filter("local_time")
+def local_time_filter(iso, event):
+    return local_time(event, iso)
+
+
+def index():
+    """The site root: organisers land on their events (or the login page)."""
+    return redirect(url_for("admin.events"))
+
+
+@bp.route("/", methods=["GET", "POST"])
+def events():
+    db = get_db()
+    if request.method == "POST":
+        form = request.form
+        try:
+            event = create_event(
+                db, form.get("slug", "").strip(), form.get("name", ""),
+                form.get("starts", ""), form.get("ends", ""),
+                mode=form.get("mode", "mutual"), venue=form.get("venue", ""),
+                tz=form.get("timezone", "UTC").strip(),
+                grace_minutes=_int(form.get("grace_minutes"), 120),
+            )
+        except KioskError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Event {event['name']} created.", "success")
+            return redirect(url_for("admin.event", slug=event["slug"]))
+    return render_template("admin/events.html", events=list_events(db), form=request.form)
+
+
+@bp.get("/events/<slug>")
+def event(slug):
+    db = get_db()
+    current = get_event(get_db(), slug)
+    return render_template(
+        "admin/event.html",
+        event=current,
+        workshops=list_workshops(db, current),
+        kiosks=list_kiosks(db, slug),
+        counts=attendee_domain.attendee_counts(db, current),
+    )
+
+
+@bp.post("/events/<slug>/workshops")
+def workshops(slug):
+    form = request.form
+    try:
+        created = add_workshop(
+            get_db(), slug, form.get("slug", "").strip(), form.get("title", ""),
+            room=form.get("room", ""), starts=form.get("starts") or None,
+            ends=form.get("ends") or None,
+        )
+    except KioskError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Workshop {created['title']} added.", "success")
+    return redirect(url_for("admin.event", slug=slug))
+
+
+@bp.post("/events/<slug>/kiosks")
+def kiosks(slug):
+    form = request.form
+    try:
+        kiosk, token = create_kiosk(
+            get_db(), slug, form.get("name", ""), form.get("workshop") or None
+        )
+    except KioskError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.event", slug=slug))
+    return render_template(
+        "admin/kiosk_token.html", event=get_event(get_db(), slug), kiosk=kiosk, token=token
+    )
+
+
+@bp.get("/events/<slug>/attendees")
+def attendees(slug):
+    query = request.args.get("q", "")
+    return render_template(
+        "admin/attendees.html",
+        event=get_event(get_db(), slug),
+        attendees=attendee_domain.list_attendees(get_db(), slug, query),
+        query=query,
+    )
+
+
+@bp.route("/events/<slug>/attendees/new", methods=["GET", "POST"])
+def new_attendee(slug):
+    event = get_event(get_db(), slug)
+    if request.method == "POST":
+        try:
+            attendee_domain.add_attendee(get_db(), slug, _attendee_form())
+        except KioskError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Attendee added.", "success")
+            return redirect(url_for("admin.attendees", slug=slug))
+        values = _attendee_form()
+    else:
+        values = {f: event[f"default_{f}"] for f in attendee_domain.CONSENT_FIELDS}
+    return render_template("admin/attendee_form.html", event=event, values=values, attendee=None)
+
+
+@bp.route("/events/<slug>/attendees/<int:attendee_id>", methods=["GET", "POST"])
+def edit_attendee(slug, attendee_id):
+    db = get_db()
+    event = get_event(get_db(), slug)
+    attendee = attendee_domain.get_attendee(db, event, attendee_id)
+    values = attendee
+    if request.method == "POST":
+        try:
+            attendee_domain.update_attendee(db, slug, attendee_id, _attendee_form())
+        except KioskError as exc:
+            flash(str(exc), "error")
+            values = _attendee_form()
+        else:
+            flash("Changes saved.", "success")
+            return redirect(url_for("admin.attendees", slug=slug))
+    return render_template(
+        "admin/attendee_form.html", event=event, values=values, attendee=attendee
+    )
+
+
+@bp.post("/events/<slug>/attendees/<int:attendee_id>/revoke")
+def revoke_attendee(slug, attendee_id):
+    revoke = request.form.get("action") != "restore"
+    attendee = attendee_domain.set_revoked(get_db(), slug, attendee_id, revoke)
+    name = f"{attendee['first_name']} {attendee['last_name']}".strip()
+    flash(f"{name}'s badge is {'revoked' if revoke else 'valid again'}.", "success")
+    return redirect(url_for("admin.edit_attendee", slug=slug, attendee_id=attendee_id))
+
+
+@bp.route("/events/<slug>/import", methods=["GET", "POST"])
+def import_upload(slug):
+    """Upload: check the file (a dry run) and show the preview; the file waits for confirm."""
+    event = get_event(get_db(), slug)
+    if request.method == "GET":
+        return render_template("admin/import.html", event=event)
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    try:
+        result = import_attendees(get_db(), slug, data, dry_run=True)
+    except KioskError as exc:
+        problems = getattr(exc, "problems", [str(exc)])
+        return render_template("admin/import.html", event=event, problems=problems), 422
+    upload_id = _keep_upload(data)
+    return render_template(
+        "admin/import_preview.html", event=event, result=result, upload_id=upload_id
+    )
+
+
+@bp.post("/events/<slug>/import/confirm")
+def import_confirm(slug):
+    path = _upload_path(request.form.get("upload_id", ""))
+    if path is None or not path.exists():
+        flash("That upload has expired; please choose the file again.", "error")
+        return redirect(url_for("admin.import_upload", slug=slug))
+    try:
+        result = import_attendees(get_db(), slug, path.read_bytes())
+    except KioskError as exc:  # the event changed since the preview
+        flash(str(exc), "error")
+        return redirect(url_for("admin.import_upload", slug=slug))
+    finally:
+        path.unlink(missing_ok=True)
+    flash(result.summary()[0].upper() + result.summary()[1:] + ".", "success")
+    return redirect(url_for("admin.attendees", slug=slug))
+
+
+def _keep_upload(data):
+    """Park the checked file until the organiser confirms; only this session may use it."""
+    upload_id = secrets.token_urlsafe(16)
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.csv"):  # previews nobody confirmed
+        if time.time() - old.stat().st_mtime > UPLOAD_MAX_AGE_SECONDS:
+            old.unlink(missing_ok=True)
+    (folder / f"{upload_id}.csv").write_bytes(data)
+    session["import_upload"] = upload_id
+    return upload_id
+
+
+def _upload_path(upload_id):
+    if not upload_id or upload_id != session.get("import_upload"):
+        return None
+    return Path(current_app.instance_path) / "uploads" / f"{upload_id}.csv"
+
+
+def _attendee_form():
+    form = request.form
+    values = {f: form.get(f, "") for f in attendee_domain.TEXT_LIMITS}
+    for f in attendee_domain.CONSENT_FIELDS:
+        values[f] = f in form
+    return values
+
+
+@bp.errorhandler(KioskError)
+def domain_error(exc):
+    """An unknown event or attendee in the URL, and the like: a page that says so."""
+    return render_template("admin/error.html", message=str(exc)), exc.status
+
+
+def _int(text, default):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default
