@@ -1,0 +1,163 @@
+"""Fixtures: app (on a real SQLite file), client, runner, an organiser session,
+a live waitress server in a subprocess, and a headless Chromium page."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kiosk import create_app
+from kiosk.db import connect
+from kiosk.events import create_event
+from kiosk.users import create_user
+
+ROOT = Path(__file__).resolve().parent.parent
+ORGANISER = ("organiser@example.org", "correct horse battery")
+CHROMIUM = os.environ.get("KIOSK_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE": str(tmp_path / "kiosk.db"),
+            "SECRET_KEY": "test-secret",
+            "BASE_URL": "https://kiosk.test",
+        }
+    )
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        create_user(db, *ORGANISER)
+        create_event(db, "spring", "Spring Networking", "2026-03-14T09:00", "2026-03-14T17:00",
+                     tz="Europe/London")
+        db.close()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    database = connect(app.config["DATABASE"])
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client):
+    """The token the organiser pages embed, for this client's session."""
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def post_form(client, url, data=None, **kwargs):
+    """POST a form the way a browser does, with the page's CSRF token."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def organiser(client):
+    """The test client, logged in as an organiser."""
+    response = post_form(client, "/login", {"email": ORGANISER[0], "password": ORGANISER[1]})
+    assert response.status_code == 302
+    return client
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_health(url, process, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early: {process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not answer /healthz in time")
+
+
+def start_server(tmp_path, *args, env=None):
+    """`python run.py` on a free loopback port, as a user starts it."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "KIOSK_DATABASE": str(tmp_path / "live.db"),
+        "KIOSK_SECRET_KEY": "live-test-secret",
+        "KIOSK_BASE_URL": f"http://127.0.0.1:{port}",
+        **(env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "run.py", "--port", str(port), *args],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, process)
+    except BaseException:
+        process.kill()
+        raise
+    return process, url
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The real waitress server with the demo event; yields (url, banner printed at start)."""
+    process, url = start_server(tmp_path, "--demo")
+    banner = []
+    while not any("kiosk token" in line for line in banner):
+        banner.append(process.stdout.readline())
+    yield url, "".join(banner)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright. Missing Chromium is a failure,
+    not a skip: `make test` installs it."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (apt-get install chromium)"
+                    " or set KIOSK_TEST_CHROMIUM", pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,219 @@
+"""Organiser pages: login, CSRF, events, workshops, kiosks, attendees and the import flow."""
+
+import io
+import re
+
+import pytest
+
+from conftest import ORGANISER, csrf_token, post_form
+from kiosk.attendees import list_attendees
+
+
+def admin_urls(app):
+    """Every organiser URL in the URL map, with sample arguments."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("admin."):
+            url = rule.rule.replace("<slug>", "spring").replace("<int:attendee_id>", "1")
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, url
+
+
+def test_every_admin_page_needs_login(app, client):
+    urls = list(admin_urls(app))
+    assert len(urls) >= 12
+    for method, url in urls:
+        data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+        response = client.open(url, method=method, data=data)
+        assert response.status_code == 302, (method, url)
+        assert "/login" in response.headers["Location"], (method, url)
+
+
+def test_root_sends_organisers_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"], follow_redirects=True).request.path == "/login"
+
+
+def test_login_wrong_password(client):
+    response = post_form(client, "/login", {"email": ORGANISER[0], "password": "wrong"})
+    assert response.status_code == 401
+    assert "Wrong email or password" in response.get_data(as_text=True)
+
+
+def test_login_unknown_email_reads_the_same(client):
+    response = post_form(client, "/login", {"email": "ghost@example.org", "password": "wrong"})
+    assert response.status_code == 401
+    assert "Wrong email or password" in response.get_data(as_text=True)
+
+
+def test_login_returns_to_the_page_asked_for_but_never_offsite(client):
+    response = post_form(client, "/login?next=/admin/events/spring",
+                         {"email": ORGANISER[0], "password": ORGANISER[1]})
+    assert response.headers["Location"] == "/admin/events/spring"
+    client.get("/")  # new anonymous round
+    post_form(client, "/logout")
+    response = post_form(client, "/login?next=//evil.example/x",
+                         {"email": ORGANISER[0], "password": ORGANISER[1]})
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_login_renews_the_session(client):
+    client.get("/login")
+    before = client.get_cookie("session")
+    post_form(client, "/login", {"email": ORGANISER[0], "password": ORGANISER[1]})
+    after = client.get_cookie("session")
+    assert after.value != before.value
+    assert after.http_only and after.same_site == "Lax"
+
+
+def test_logout(organiser):
+    assert organiser.get("/admin/").status_code == 200
+    post_form(organiser, "/logout")
+    assert organiser.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_forms_without_a_valid_csrf_token_are_refused(organiser, db, token):
+    data = {"name": "Sneaky", "slug": "sneaky", "starts": "2026-05-01T09:00", "ends": "2026-05-01T17:00"}
+    if token:
+        data["csrf_token"] = token
+    response = organiser.post("/admin/", data=data)
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM events WHERE slug = 'sneaky'").fetchone()[0] == 0
+
+
+def test_login_form_needs_csrf_too(client):
+    response = client.post("/login", data={"email": ORGANISER[0], "password": ORGANISER[1]})
+    assert response.status_code == 400
+
+
+def test_create_event_from_the_page(organiser):
+    response = post_form(organiser, "/admin/", {
+        "name": "Summer School", "slug": "summer", "starts": "2026-07-01T09:00",
+        "ends": "2026-07-01T17:00", "timezone": "Europe/London", "mode": "mutual",
+        "grace_minutes": "60"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Event Summer School created." in page
+    assert "Wed 01 Jul 2026 09:00" in page  # shown in the event's own time zone
+    assert "Summer School" in organiser.get("/admin/").get_data(as_text=True)
+
+
+def test_create_event_error_keeps_what_was_typed(organiser):
+    response = post_form(organiser, "/admin/", {
+        "name": "Summer School", "slug": "Summer School", "starts": "2026-07-01T09:00",
+        "ends": "2026-07-01T17:00"})
+    page = response.get_data(as_text=True)
+    assert "lower-case letters" in page
+    assert 'value="Summer School"' in page
+
+
+def test_add_workshop_and_kiosk(organiser, db):
+    post_form(organiser, "/admin/events/spring/workshops",
+              {"title": "Peer networking", "slug": "peers", "room": "Room 1"})
+    page = organiser.get("/admin/events/spring").get_data(as_text=True)
+    assert "Peer networking" in page and "Room 1" in page
+    response = post_form(organiser, "/admin/events/spring/kiosks", {"name": "Door 1", "workshop": "peers"})
+    token = re.search(r'<code class="token">([^<]+)</code>', response.get_data(as_text=True)).group(1)
+    assert len(token) >= 40
+    assert db.execute("SELECT count(*) FROM kiosks WHERE name = 'Door 1'").fetchone()[0] == 1
+
+
+def test_unknown_event_is_a_404_page(organiser):
+    response = organiser.get("/admin/events/nope")
+    assert response.status_code == 404
+    assert "no event with slug" in response.get_data(as_text=True)
+
+
+def test_add_search_edit_and_revoke_an_attendee(organiser, db):
+    response = post_form(organiser, "/admin/events/spring/attendees/new", {
+        "first_name": "Zoë", "last_name": "Ångström", "email": "zoe@example.org",
+        "organisation": "Karolinska", "share_email": "on", "allow_scan": "on"},
+        follow_redirects=True)
+    assert "Attendee added." in response.get_data(as_text=True)
+    zoe = list_attendees(db, "spring")[0]
+    assert (zoe["share_email"], zoe["share_linkedin"], zoe["allow_scan"]) == (1, 0, 1)
+    assert zoe["consent_source"] == "organiser"
+
+    assert "Ångström" in organiser.get("/admin/events/spring/attendees?q=karo").get_data(as_text=True)
+    assert "Ångström" not in organiser.get("/admin/events/spring/attendees?q=nobody").get_data(as_text=True)
+
+    url = f"/admin/events/spring/attendees/{zoe['id']}"
+    post_form(organiser, url, {"first_name": "Zoë", "last_name": "Ångström", "email": "zoe@example.org",
+                               "organisation": "KI", "share_email": "on", "allow_scan": "on"})
+    assert list_attendees(db, "spring")[0]["organisation"] == "KI"
+
+    post_form(organiser, url + "/revoke")
+    assert list_attendees(db, "spring")[0]["revoked_at"]
+    post_form(organiser, url + "/revoke", {"action": "restore"})
+    assert list_attendees(db, "spring")[0]["revoked_at"] is None
+
+
+def test_attendee_form_errors_are_shown(organiser, db):
+    response = post_form(organiser, "/admin/events/spring/attendees/new", {
+        "first_name": "Eve", "email": "eve@example.org", "linkedin_url": "javascript:alert(1)"})
+    page = response.get_data(as_text=True)
+    assert "linkedin_url: must be an http(s) address" in page
+    assert db["attendees"].count == 0
+
+
+def test_duplicate_email_is_refused(organiser, db):
+    fields = {"first_name": "Ann", "email": "ann@example.org"}
+    post_form(organiser, "/admin/events/spring/attendees/new", fields)
+    response = post_form(organiser, "/admin/events/spring/attendees/new", {**fields, "email": "ANN@example.org"})
+    assert "already registered" in response.get_data(as_text=True)
+    assert db["attendees"].count == 1
+
+
+def upload(client, data, filename="people.csv"):
+    return post_form(client, "/admin/events/spring/import",
+                     {"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+
+def test_import_preview_then_confirm(organiser, db):
+    response = upload(organiser, b"Name,Email,Company\nAnn Lee,ann@example.org,St Mary's\nBob Ray,bob@example.org,X\n")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "would import 2 attendees: 2 new" in page
+    assert db["attendees"].count == 0, "the preview writes nothing"
+    upload_id = re.search(r'name="upload_id" value="([^"]+)"', page).group(1)
+    response = post_form(organiser, "/admin/events/spring/import/confirm", {"upload_id": upload_id},
+                         follow_redirects=True)
+    assert "Imported 2 attendees" in response.get_data(as_text=True)
+    assert db["attendees"].count == 2
+    # the parked file is gone: confirming twice does nothing more
+    response = post_form(organiser, "/admin/events/spring/import/confirm", {"upload_id": upload_id},
+                         follow_redirects=True)
+    assert "upload has expired" in response.get_data(as_text=True)
+
+
+def test_import_with_problems_shows_them_all(organiser, db):
+    response = upload(organiser, b"Name,Email\nAnn Lee,ann@example.org\n,nobody@example.org\nBob,bad\n")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing was imported" in page
+    assert "line 3: first_name: required" in page
+    assert "line 4: email: &#39;bad&#39; is not an email address" in page
+    assert db["attendees"].count == 0
+
+
+def test_import_without_a_file(organiser):
+    response = post_form(organiser, "/admin/events/spring/import", {})
+    assert response.status_code == 422
+    assert "the file is empty" in response.get_data(as_text=True)
+
+
+def test_another_session_cannot_confirm_my_upload(organiser, app, db):
+    page = upload(organiser, b"Name,Email\nAnn Lee,ann@example.org\n").get_data(as_text=True)
+    upload_id = re.search(r'name="upload_id" value="([^"]+)"', page).group(1)
+    other = app.test_client()
+    post_form(other, "/login", {"email": ORGANISER[0], "password": ORGANISER[1]})
+    post_form(other, "/admin/events/spring/import/confirm", {"upload_id": upload_id})
+    assert db["attendees"].count == 0
+
+
+def test_names_are_escaped_in_pages(organiser, db):
+    upload_page = upload(organiser, b"Name,Email\n<script>alert(1)</script> X,x@example.org\n")
+    page = upload_page.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -1,0 +1,124 @@
+"""App factory, configuration, secret key, migrations, codes."""
+
+import os
+import sqlite3
+import stat
+import threading
+
+from kiosk import create_app
+from kiosk.codes import CODE_LENGTH, CROCKFORD, new_badge_code, new_private_key
+from kiosk.db import connect, migrate
+from kiosk.schema import MIGRATIONS
+
+
+def test_test_config_overrides(app):
+    assert app.testing
+    assert app.config["BASE_URL"] == "https://kiosk.test"
+
+
+def test_config_from_kiosk_environment_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_BASE_URL", "https://checkin.example.org/")
+    monkeypatch.setenv("KIOSK_SMTP_PORT", "2525")
+    monkeypatch.setenv("KIOSK_SECRET_KEY", "from-the-environment")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE": str(tmp_path / "k.db")})
+    assert app.config["BASE_URL"] == "https://checkin.example.org"  # trailing slash dropped
+    assert app.config["SMTP_PORT"] == 2525
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_database_defaults_to_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIOSK_DATABASE", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["DATABASE"] == str(tmp_path / "kiosk.db")
+    assert (tmp_path / "kiosk.db").exists()
+
+
+def test_secret_key_is_generated_once_and_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIOSK_SECRET_KEY", raising=False)
+    config = {"INSTANCE_PATH": str(tmp_path), "DATABASE": str(tmp_path / "k.db")}
+    first = create_app(config).config["SECRET_KEY"]
+    second = create_app(config).config["SECRET_KEY"]
+    assert len(first) >= 64 and first == second
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+
+
+def test_two_instances_get_different_secret_keys(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIOSK_SECRET_KEY", raising=False)
+    keys = {
+        create_app({"INSTANCE_PATH": str(tmp_path / name), "DATABASE": str(tmp_path / f"{name}.db")})
+        .config["SECRET_KEY"]
+        for name in ("a", "b")
+    }
+    assert len(keys) == 2
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_migrations_run_twice_safely(app):
+    db = connect(app.config["DATABASE"])
+    assert migrate(db) == len(MIGRATIONS)
+    assert migrate(db) == len(MIGRATIONS)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert {"events", "workshops", "attendees", "checkins", "connections", "outbox", "users",
+            "kiosks"} <= set(db.table_names())
+    assert db["events"].count == 1  # the fixture's event survived
+    db.close()
+
+
+def test_migrations_from_two_threads_at_once(tmp_path):
+    path = tmp_path / "race.db"
+    errors = []
+
+    def run():
+        try:
+            db = connect(path)
+            migrate(db)
+            db.close()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_connection_pragmas(app):
+    db = connect(app.config["DATABASE"])
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_foreign_keys_are_enforced(app):
+    db = connect(app.config["DATABASE"])
+    try:
+        db.execute("INSERT INTO workshops (event_id, slug, title) VALUES (999, 'x', 'X')")
+    except sqlite3.IntegrityError:
+        pass
+    else:
+        raise AssertionError("a workshop of a missing event was accepted")
+    finally:
+        db.close()
+
+
+def test_badge_codes_are_crockford_and_unique():
+    codes = {new_badge_code() for _ in range(20_000)}
+    assert len(codes) == 20_000
+    assert all(len(c) == CODE_LENGTH and set(c) <= set(CROCKFORD) for c in codes)
+    assert not set("ILOU") & set("".join(codes))
+    assert CODE_LENGTH * 5 >= 60
+
+
+def test_private_keys_are_long_and_separate():
+    key = new_private_key()
+    assert len(key) * 6 >= 128
+    assert key != new_private_key()

@@ -1,0 +1,180 @@
+"""The CLI of the interface contract, through Flask's runner and once as a real process."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, post_form
+
+CSV = "First Name,Last Name,Email,Organisation\nAnn,Lee,ann@example.org,St Mary's\nBob,Ray,bob@example.org,=cmd()\n"
+
+
+def invoke(runner, *args, **kwargs):
+    return runner.invoke(args=list(args), **kwargs)
+
+
+@pytest.fixture
+def imported(runner, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(CSV)
+    result = invoke(runner, "import-attendees", "spring", str(path))
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_create_admin_with_password(runner, client):
+    result = invoke(runner, "create-admin", "new@example.org", "--password", "a long password")
+    assert result.exit_code == 0
+    response = post_form(client, "/login", {"email": "new@example.org", "password": "a long password"})
+    assert response.status_code == 302
+
+
+def test_create_admin_prompts_for_the_password(runner):
+    result = invoke(runner, "create-admin", "p@example.org", input="a long password\na long password\n")
+    assert result.exit_code == 0, result.output
+    assert "a long password" not in result.output
+
+
+def test_create_admin_refuses_a_short_password(runner):
+    result = invoke(runner, "create-admin", "p@example.org", "--password", "short")
+    assert result.exit_code == 1
+    assert "at least 10 characters" in result.output
+
+
+def test_create_event_and_workshop(runner, db):
+    result = invoke(runner, "create-event", "autumn", "--name", "Autumn Meetup",
+                    "--starts", "2026-10-01T18:00", "--ends", "2026-10-01T21:00",
+                    "--mode", "one-way", "--timezone", "Europe/London")
+    assert result.exit_code == 0, result.output
+    event = db.execute("SELECT * FROM events WHERE slug = 'autumn'").fetchone()
+    assert event is not None
+    row = dict(zip([d[0] for d in db.execute("SELECT * FROM events").description], event))
+    assert row["exchange_mode"] == "one-way"
+    assert row["starts_at"] == "2026-10-01T17:00:00+00:00"  # 18:00 BST
+    result = invoke(runner, "add-workshop", "autumn", "cv-clinic", "--title", "CV clinic",
+                    "--room", "B2", "--starts", "2026-10-01T18:30", "--ends", "2026-10-01T19:30")
+    assert result.exit_code == 0, result.output
+    assert db.execute("SELECT title, room FROM workshops").fetchall() == [("CV clinic", "B2")]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["create-event", "Bad Slug", "--name", "X", "--starts", "2026-01-01T09:00", "--ends", "2026-01-01T10:00"], "lower-case letters"),
+        (["create-event", "x", "--name", "X", "--starts", "tomorrow", "--ends", "2026-01-01T10:00"], "not an ISO date-time"),
+        (["create-event", "x", "--name", "X", "--starts", "2026-01-01T11:00", "--ends", "2026-01-01T10:00"], "must end after it starts"),
+        (["create-event", "x", "--name", "X", "--starts", "2026-01-01T09:00", "--ends", "2026-01-01T10:00", "--timezone", "Mars/Base"], "unknown time zone"),
+        (["create-event", "spring", "--name", "X", "--starts", "2026-01-01T09:00", "--ends", "2026-01-01T10:00"], "already exists"),
+    ],
+)
+def test_create_event_errors(runner, args, message):
+    result = invoke(runner, *args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add-workshop", "nope", "ws", "--title", "T"],
+        ["import-attendees", "nope", "{csv}"],
+        ["list-attendees", "nope"],
+        ["create-kiosk", "nope", "Door"],
+        ["private-link", "nope", "ann@example.org"],
+    ],
+)
+def test_unknown_event_slug_is_a_clear_error(runner, imported, args):
+    args = [a.replace("{csv}", str(imported)) for a in args]
+    result = invoke(runner, *args)
+    assert result.exit_code == 1
+    assert "no event with slug 'nope'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_import_reports_and_lists(runner, imported):
+    result = invoke(runner, "list-attendees", "spring", "--format", "json")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["email"] for r in rows] == ["ann@example.org", "bob@example.org"]
+    assert set(rows[0]) == {"email", "first_name", "last_name", "organisation", "role", "code",
+                            "share_email", "share_linkedin", "allow_scan", "checked_in_at"}
+    assert rows[0]["share_email"] is True and rows[0]["checked_in_at"] is None
+
+
+def test_list_attendees_csv_neutralises_formulas(runner, imported):
+    result = invoke(runner, "list-attendees", "spring", "--format", "csv")
+    assert result.output.splitlines()[0].startswith("email,first_name")
+    assert "'=cmd()" in result.output
+
+
+def test_list_attendees_table(runner, imported):
+    result = invoke(runner, "list-attendees", "spring")
+    assert "Ann" in result.output and "2 attendees" in result.output
+
+
+def test_import_dry_run_and_bad_file(runner, tmp_path, db):
+    path = tmp_path / "bad.csv"
+    path.write_text("Name,Email\nA B,a@example.org\nC D,broken\n")
+    result = invoke(runner, "import-attendees", "spring", str(path))
+    assert result.exit_code == 1
+    assert "line 3: email: 'broken' is not an email address" in result.output
+    assert db["attendees"].count == 0
+    path.write_text("Name,Email\nA B,a@example.org\n")
+    result = invoke(runner, "import-attendees", "spring", str(path), "--dry-run")
+    assert result.exit_code == 0 and "would import 1 attendees" in result.output
+    assert db["attendees"].count == 0
+
+
+def test_import_missing_file(runner, tmp_path):
+    result = invoke(runner, "import-attendees", "spring", str(tmp_path / "missing.csv"))
+    assert result.exit_code == 1
+    assert "missing.csv" in result.output and "Traceback" not in result.output
+
+
+def test_create_kiosk_prints_token_last(runner, db):
+    result = invoke(runner, "create-kiosk", "spring", "Door 1")
+    assert result.exit_code == 0
+    token = result.output.split()[-1]
+    assert len(token) >= 40
+    stored = db.execute("SELECT token_hash FROM kiosks").fetchone()[0]
+    assert token not in stored  # only the hash is kept
+
+
+def test_private_link_prints_url_last(runner, imported, db):
+    result = invoke(runner, "private-link", "spring", "ANN@example.org")
+    link = result.output.split()[-1]
+    key = db.execute("SELECT private_key FROM attendees WHERE email = 'ann@example.org'").fetchone()[0]
+    assert link == f"https://kiosk.test/me/{key}"
+    result = invoke(runner, "private-link", "spring", "ghost@example.org")
+    assert result.exit_code == 1 and "no attendee with email" in result.output
+
+
+def test_demo_is_repeatable_and_keeps_codes(runner, db):
+    first = invoke(runner, "demo")
+    assert first.exit_code == 0, first.output
+    codes = dict(db.execute("SELECT email, code FROM attendees").fetchall())
+    second = invoke(runner, "demo")
+    assert second.exit_code == 0
+    assert dict(db.execute("SELECT email, code FROM attendees").fetchall()) == codes
+    assert len(codes) >= 30
+    assert db.execute("SELECT count(*) FROM workshops w JOIN events e ON e.id = w.event_id "
+                      "WHERE e.slug = 'medics-demo'").fetchone()[0] == 2
+    names = " ".join(row[0] for row in db.execute("SELECT first_name || last_name FROM attendees"))
+    assert "王" in names and "محمد" in names and "Наталья" in names
+
+
+def test_cli_as_a_real_process(tmp_path):
+    env = {**os.environ, "KIOSK_DATABASE": str(tmp_path / "cli.db"), "KIOSK_SECRET_KEY": "x"}
+    flask = [sys.executable, "-m", "flask", "--app", "kiosk"]
+    run = subprocess.run(
+        [*flask, "create-event", "e1", "--name", "E", "--starts", "2026-01-01T09:00",
+         "--ends", "2026-01-01T17:00"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    run = subprocess.run([*flask, "list-attendees", "missing"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "no event with slug 'missing'" in run.stderr
+    assert "Traceback" not in run.stderr

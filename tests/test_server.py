@@ -1,0 +1,31 @@
+"""The real service as a user starts it: `python run.py` under waitress."""
+
+import json
+import urllib.request
+
+from conftest import start_server
+
+
+def test_run_py_answers_healthz(tmp_path):
+    process, url = start_server(tmp_path)
+    try:
+        with urllib.request.urlopen(f"{url}/healthz") as response:
+            assert response.status == 200
+            assert json.load(response) == {"status": "ok"}
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) is not None
+    assert f"serving on" in process.stdout.read()
+
+
+def test_demo_banner_gives_a_working_login(live_server, page):
+    url, banner = live_server
+    email = banner.split("email:")[1].split()[0]
+    password = banner.split("password:")[1].split()[0]
+    assert "kiosk token:" in banner
+    page.goto(f"{url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.click("text=Networking for Medics")
+    assert page.locator(".stats").inner_text().startswith("30")
