@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 
 from waitress import serve
 
@@ -27,8 +28,9 @@ def main(argv=None):
     # Under a burst of kiosk scans waitress warns per queued request; that is load, not a fault.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
-    app = create_app()
     url = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}"
+    # Without KIOSK_BASE_URL, badges and links point at where this process listens.
+    app = create_app(None if os.environ.get("KIOSK_BASE_URL") else {"BASE_URL": url})
     if args.demo:
         db = connect(app.config["DATABASE"])
         try:
