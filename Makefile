@@ -6,15 +6,18 @@ PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages the tests need: the browser for end-to-end tests.
+# Debian packages: badge fonts (Latin, Greek, Cyrillic, Arabic, Hebrew; Chinese and
+# Japanese) for everyone, and the browser for the end-to-end tests.
+FONT_DEBS := fonts-dejavu-core fonts-wqy-microhei
+FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 TEST_DEBS := chromium
 
-.PHONY: run test bench install install-dev test-system-deps clean
+.PHONY: run test bench install install-dev fonts test-system-deps clean
 
-run: install
+run: install fonts
 	$(PY) run.py --demo --host $(HOST) --port $(PORT)
 
-test: install-dev test-system-deps
+test: install-dev fonts test-system-deps
 	KIOSK_TEST_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: install-dev
@@ -34,15 +37,29 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Installs Debian packages when this machine allows it (root or password-less sudo).
+APT_INSTALL = if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	else false; fi
+
+# Badges need TrueType fonts; without them non-Latin names cannot be printed.
+fonts:
+	@for f in $(FONT_FILES); do [ -f $$f ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing $(FONT_DEBS)"; \
+	  { $(call APT_INSTALL,$(FONT_DEBS)); } || { \
+	  echo "Could not install fonts. Badges need DejaVu Sans and, for Chinese and Japanese names,"; \
+	  echo "WenQuanYi Micro Hei: Debian/Ubuntu: apt-get install $(FONT_DEBS); elsewhere put .ttf"; \
+	  echo "files in a folder and set KIOSK_FONT_DIR (see README, Fonts)."; }; \
+	fi
+
 # Browser tests drive the system's Chromium; they fail rather than skip without it.
 test-system-deps:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
-	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing $(TEST_DEBS) with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_DEBS) >/dev/null; \
-	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
-	  echo "Installing $(TEST_DEBS) with sudo apt-get"; \
-	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_DEBS) >/dev/null; \
+	echo "Installing $(TEST_DEBS)"; \
+	if { $(call APT_INSTALL,$(TEST_DEBS)); }; then exit 0; \
 	else \
 	  echo "The browser tests need Chromium at $(CHROMIUM)."; \
 	  echo "Install it (Debian/Ubuntu: sudo apt-get install chromium; macOS: brew install --cask chromium)"; \

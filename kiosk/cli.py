@@ -3,14 +3,18 @@ function and prints; a domain error becomes a one-line message and exit status 1
 
 import functools
 import json
+import sys
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from badges import DEFAULT_LAYOUT, LAYOUTS
+
 from .attendee_import import import_attendees
 from .attendees import LIST_COLUMNS, list_attendees, private_link, public_listing
+from .badge_printing import SORTS, print_badges
 from .db import get_db
 from .demo import setup_demo
 from .errors import KioskError
@@ -147,6 +151,72 @@ def private_link_command(slug, email):
     click.echo(f"private link for {email} (whoever has it acts as them): {link}")
 
 
+class ProgressBar:
+    """A click progress bar on stderr (shown only on a terminal), sized at the first step."""
+
+    def __init__(self, label):
+        self.label, self.bar = label, None
+
+    def __call__(self, done, total):
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@click.command("badges")
+@click.argument("slug", required=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The PDF file to write.")
+@click.option("--layout", type=click.Choice(list(LAYOUTS)), default=DEFAULT_LAYOUT,
+              show_default=True)
+@click.option("--attendee", "attendees", multiple=True, metavar="EMAIL_OR_CODE",
+              help="Print only these (repeatable); default: everyone not revoked.")
+@click.option("--only-unprinted", is_flag=True, help="Skip badges printed before.")
+@click.option("--start-at", type=int, default=1, show_default=True,
+              help="First position on the first sheet (to finish a half-used sheet).")
+@click.option("--sort", type=click.Choice(SORTS), default="last_name", show_default=True)
+@click.option("--list-layouts", is_flag=True, help="List the badge stock layouts and exit.")
+@friendly_errors
+def badges_command(slug, output, layout, attendees, only_unprinted, start_at, sort, list_layouts):
+    """Write a PDF of badges for printing, and record that they were printed."""
+    if list_layouts:
+        for layout in LAYOUTS.values():
+            click.echo(f"{layout.name:18} {layout.description}")
+        return
+    if not slug or not output:
+        raise click.UsageError("give the event SLUG and -o FILE (or --list-layouts)")
+    config = current_app.config
+    partial = output.with_name(output.name + ".partial")
+    progress = ProgressBar("Badges")
+    try:
+        report = print_badges(
+            get_db(), slug, partial, base_url=config["BASE_URL"], layout=layout,
+            attendees=attendees, only_unprinted=only_unprinted, sort=sort,
+            start_at=start_at, font_dir=config["FONT_DIR"], on_badge=progress,
+        )
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        progress.close()
+    partial.replace(output)  # a failed run never leaves half a PDF under the real name
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {plural(report.badges, 'badge')} on {plural(report.pages, 'page')} "
+               f"({layout}) to {output}")
+
+
+def plural(count, noun):
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 @click.command("demo")
 @friendly_errors
 def demo_command():
@@ -172,5 +242,6 @@ COMMANDS = [
     list_attendees_command,
     create_kiosk_command,
     private_link_command,
+    badges_command,
     demo_command,
 ]

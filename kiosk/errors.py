@@ -1,20 +1,28 @@
 """Domain errors: raised by the plain-function modules, turned into a CLI message,
-a flashed message or a JSON 4xx by whoever called them."""
+a page that says what went wrong, or a JSON 4xx by whoever called them."""
 
 
 class KioskError(Exception):
     """Something the user can fix; the message is written for them."""
 
     status = 400
+    result = "invalid"
+
+
+class Invalid(KioskError):
+    pass
 
 
 class NotFound(KioskError):
     status = 404
-
-
-class Invalid(KioskError):
-    status = 400
+    result = "not_found"
 
 
 class Conflict(KioskError):
     status = 409
+    result = "conflict"
+
+
+class Unauthorised(KioskError):
+    status = 401
+    result = "unauthorised"

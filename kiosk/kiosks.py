@@ -37,3 +37,16 @@ def list_kiosks(db, event_slug, name=None):
         sql += " AND k.name = ?"
         params.append(name)
     return list(db.query(sql + " ORDER BY k.name", params))
+
+
+def authenticate(db, event_slug, token):
+    """The kiosk holding this bearer token for this event, or None (unknown, revoked,
+    or another event's kiosk)."""
+    if not token:
+        return None
+    rows = list(db.query(
+        """SELECT k.* FROM kiosks k JOIN events e ON e.id = k.event_id
+           WHERE k.token_hash = ? AND e.slug = ? AND k.revoked_at IS NULL""",
+        [token_hash(token), event_slug],
+    ))
+    return rows[0] if rows else None

@@ -1,0 +1,83 @@
+"""QR codes for badges: the payload, the module matrix, and drawing it as one vector path.
+
+segno's mask selection dominates a QR's cost (about 2-5 ms a code) and a QR
+depends only on its payload, so matrices are cached, and a long run computes
+them in worker processes while the main process draws pages.
+"""
+
+import multiprocessing
+import os
+import re
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+
+import segno
+
+QUIET_ZONE = 4  # modules of white around the symbol, as the standard asks
+PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
+CHUNK = 64
+
+
+def badge_url(base_url, code):
+    """The QR payload, upper-cased: URLs are case-insensitive in scheme and host, our
+    routes accept /B/, and an upper-case payload fits QR alphanumeric mode (smaller)."""
+    return f"{base_url.rstrip('/')}/b/{code}".upper()
+
+
+@lru_cache(maxsize=4096)
+def matrix(payload):
+    """Rows of 0/1 modules, quiet zone excluded. Always a full QR (never Micro QR,
+    which phones cannot read), error correction M or better."""
+    symbol = segno.make_qr(payload, error="m", boost_error=True)
+    return tuple(bytes(row) for row in symbol.matrix)
+
+
+def matrices(payloads):
+    """matrix() for each payload, in order; a long run from a single-threaded process
+    (the CLI) forks one worker per core. A threaded server computes in-line, since
+    forking a process with other threads running is unsafe."""
+    payloads = list(payloads)
+    workers = os.cpu_count() or 1
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if len(payloads) < PARALLEL_FROM or workers < 2 or not can_fork:
+        yield from map(matrix, payloads)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(matrix, payloads, chunksize=CHUNK)
+
+
+_DARK_RUN = re.compile(rb"\x01+")
+
+
+def row_runs(rows):
+    """(x, y, length) of each horizontal run of dark modules; y counts down from the top."""
+    for y, row in enumerate(rows):
+        for run in _DARK_RUN.finditer(row):
+            yield run.start(), y, run.end() - run.start()
+
+
+def path_operators(rows):
+    """The symbol as PDF operators in module units: one `re` per run, one fill for all."""
+    rects = " ".join(f"{x} {y} {length} 1 re" for x, y, length in row_runs(rows))
+    return f"{rects} f"
+
+
+def draw(canvas, rows, x, y, size):
+    """Draw the symbol with its bottom-left corner at (x, y), `size` points wide
+    (quiet zone outside that square, so leave QUIET_ZONE modules clear around it).
+
+    Written as raw path operators under a module-unit transform: the same one path
+    of row runs ReportLab's path API would write, without its per-number overhead."""
+    module = size / len(rows)
+    canvas.saveState()
+    canvas.transform(module, 0, 0, -module, x, y + size)  # module units, y down
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.addLiteral(path_operators(rows))
+    canvas.restoreState()
+
+
+def quiet_zone(rows, size):
+    """The clear margin, in points, that a symbol drawn `size` wide needs around it."""
+    return size / len(rows) * QUIET_ZONE

@@ -1,0 +1,119 @@
+"""Printing an event's badges: whom to print, rendering through `badges`, recording prints.
+
+Used alike by `flask --app kiosk badges`, the organiser's badge page and the
+kiosk API's single-badge PDF.
+"""
+
+import io
+
+import pypdfium2
+
+from badges import SORT_KEYS, get_layout, render_badges, sort_badges
+
+from .codes import parse_badge_code
+from .db import now, write
+from .errors import Invalid, NotFound
+from .events import get_event
+
+COLUMNS = """id, first_name, last_name, role, organisation, pronouns, code, revoked_at,
+             badge_printed_at, photo IS NOT NULL AS has_photo"""
+PREVIEW_DPI = 110
+SORTS = tuple(SORT_KEYS)
+
+
+def select_for_printing(db, event_slug, *, attendees=(), only_unprinted=False, sort="last_name"):
+    """The event and the badge records to print: the named attendees (email or badge
+    code), or everyone not revoked (only those never printed, if asked), in order."""
+    event = get_event(db, event_slug)
+    if attendees:
+        rows = [_named(db, event, name) for name in attendees]
+    else:
+        sql = f"SELECT {COLUMNS} FROM attendees WHERE event_id = ? AND revoked_at IS NULL"
+        if only_unprinted:
+            sql += " AND badge_printed_at IS NULL"
+        rows = sort_badges(db.query(sql, [event["id"]]), by=sort)
+    return event, [_record(db, row) for row in rows]
+
+
+def _named(db, event, name):
+    code = parse_badge_code(name)
+    rows = list(db.query(
+        f"SELECT {COLUMNS} FROM attendees WHERE event_id = ? AND (email = ? OR code = ?)",
+        [event["id"], name.strip(), code],
+    ))
+    if not rows:
+        raise NotFound(f"no attendee with email or badge code {name!r} in event {event['slug']!r}")
+    if rows[0]["revoked_at"]:
+        raise Invalid(f"the badge of {name} is revoked; restore it before printing")
+    return rows[0]
+
+
+def _record(db, row):
+    record = dict(row)
+    if row["has_photo"]:
+        # Loaded when drawn, so a 10,000-badge run never holds every photo at once.
+        record["photo"] = lambda: db.execute(
+            "SELECT photo FROM attendees WHERE id = ?", [row["id"]]
+        ).fetchone()[0]
+    return record
+
+
+def print_badges(db, event_slug, out, *, base_url, layout, attendees=(), only_unprinted=False,
+                 sort="last_name", start_at=1, font_dir=None, on_badge=None, record=True,
+                 limit=None):
+    """Render the chosen badges (the first `limit` of them) as a PDF into `out` and,
+    unless record=False, note when each was printed. Returns the renderer's report."""
+    event, records = select_for_printing(
+        db, event_slug, attendees=attendees, only_unprinted=only_unprinted, sort=sort
+    )
+    records = records[:limit]
+    if not records:
+        raise Invalid("no badges to print" + (": every badge has been printed" if only_unprinted else ""))
+    try:
+        report = render_badges(
+            records, out, event_name=event["name"], base_url=base_url, layout=layout,
+            font_dir=font_dir or None, start_at=start_at, on_badge=on_badge,
+        )
+    except ValueError as exc:  # an unknown layout or a start position off the sheet
+        raise Invalid(str(exc))
+    if record:
+        stamp = now()
+        with write(db):
+            db.conn.executemany(
+                "UPDATE attendees SET badge_printed_at = ? WHERE id = ?",
+                [(stamp, r["id"]) for r in records],
+            )
+    return report
+
+
+def badge_pdf(db, event_slug, code, *, base_url, layout, font_dir=None):
+    """One attendee's badge as PDF bytes, for a kiosk printing at the door (records nothing)."""
+    buffer = io.BytesIO()
+    print_badges(db, event_slug, buffer, base_url=base_url, layout=layout, attendees=[code],
+                 font_dir=font_dir, record=False)
+    return buffer.getvalue()
+
+
+def preview_png(db, event_slug, *, layout, start_at=1, **options):
+    """The first page of a print run as a PNG, for the organiser to check before printing."""
+    try:
+        first_page = get_layout(layout).per_page - start_at + 1
+    except ValueError as exc:
+        raise Invalid(str(exc))
+    pdf = io.BytesIO()
+    print_badges(db, event_slug, pdf, layout=layout, start_at=start_at, record=False,
+                 limit=max(first_page, 1), **options)
+    image = pypdfium2.PdfDocument(pdf.getvalue())[0].render(scale=PREVIEW_DPI / 72).to_pil()
+    png = io.BytesIO()
+    image.save(png, "PNG", optimize=True)
+    return png.getvalue()
+
+
+def badge_counts(db, event):
+    """How many badges can be printed, and how many of those have been."""
+    row = db.execute(
+        """SELECT count(*), count(badge_printed_at) FROM attendees
+           WHERE event_id = ? AND revoked_at IS NULL""",
+        [event["id"]],
+    ).fetchone()
+    return {"printable": row[0], "printed": row[1]}
