@@ -191,3 +191,40 @@ def test_badge_preview_is_a_picture_a_zxing_reader_decodes(organiser, people):
     png = organiser.get("/admin/events/spring/badges/preview.png?layout=4x3in").data
     (symbol,) = zxingcpp.read_barcodes(Image.open(BytesIO(png)))
     assert symbol.text.startswith("HTTPS://KIOSK.TEST/B/")
+
+
+def test_organiser_adds_a_photo_that_prints_on_the_badge(organiser, people, db):
+    import io
+
+    from PIL import Image
+    import pypdfium2.raw as raw
+
+    attendee = people["ann@example.org"]
+    url = f"/admin/events/spring/attendees/{attendee['id']}/photo"
+    photo = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (90, 140, 200)).save(photo, "PNG")
+    response = post_form(organiser, url, {"photo": (io.BytesIO(photo.getvalue()), "me.png")},
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert "Photo saved." in response.get_data(as_text=True)
+    stored = Image.open(io.BytesIO(organiser.get(url + ".jpg").data))
+    assert stored.format == "JPEG" and max(stored.size) == 800
+
+    pdf = organiser.get(f"/api/v1/events/spring/badges/{attendee['code']}.pdf").data
+    images = list(open_pdf(pdf)[0].get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE]))
+    assert len(images) == 1
+
+    post_form(organiser, url, {"action": "remove"})
+    assert organiser.get(url + ".jpg").status_code == 404
+
+
+@pytest.mark.parametrize("data", [b"GIF89a not really", b"\x89PNG\r\n\x1a\n" + b"\0" * 50, b"x" * (5 * 1024 * 1024 + 1)])
+def test_a_bad_photo_is_refused(organiser, people, db, data):
+    import io
+
+    attendee = people["ann@example.org"]
+    response = post_form(organiser, f"/admin/events/spring/attendees/{attendee['id']}/photo",
+                         {"photo": (io.BytesIO(data), "x.png")}, content_type="multipart/form-data",
+                         follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "not a photo" in page or "larger than 5 MB" in page
+    assert db.execute("SELECT photo FROM attendees WHERE id = ?", [attendee["id"]]).fetchone()[0] is None

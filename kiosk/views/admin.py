@@ -163,6 +163,31 @@ def revoke_attendee(slug, attendee_id):
     return redirect(url_for("admin.edit_attendee", slug=slug, attendee_id=attendee_id))
 
 
+@bp.post("/events/<slug>/attendees/<int:attendee_id>/photo")
+def attendee_photo(slug, attendee_id):
+    upload = request.files.get("photo")
+    data = b"" if request.form.get("action") == "remove" else (upload.read() if upload else b"")
+    if not data and request.form.get("action") != "remove":
+        flash("Choose a photo first.", "error")
+    else:
+        try:
+            attendee_domain.set_photo(get_db(), slug, attendee_id, data)
+        except KioskError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Photo removed." if not data else "Photo saved.", "success")
+    return redirect(url_for("admin.edit_attendee", slug=slug, attendee_id=attendee_id))
+
+
+@bp.get("/events/<slug>/attendees/<int:attendee_id>/photo.jpg")
+def attendee_photo_image(slug, attendee_id):
+    db = get_db()
+    attendee = attendee_domain.get_attendee(db, get_event(db, slug), attendee_id)
+    if not attendee["photo"]:
+        return Response(status=404)
+    return Response(attendee["photo"], mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
 @bp.route("/events/<slug>/import", methods=["GET", "POST"])
 def import_upload(slug):
     """Upload: check the file (a dry run) and show the preview; the file waits for confirm."""
