@@ -18,6 +18,7 @@ run: install fonts
 	$(PY) run.py --demo --host $(HOST) --port $(PORT)
 
 test: install-dev fonts test-system-deps
+	$(PY) -m ruff check kiosk badges tests bench run.py
 	KIOSK_TEST_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: install-dev

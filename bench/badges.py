@@ -10,7 +10,6 @@ badges < 3 s; one kiosk badge warm <= 20 ms; 10,000 badges with peak RSS <= 200 
 
 import io
 import os
-import resource
 import subprocess
 import sys
 import tempfile

@@ -200,30 +200,31 @@ def find_attendee(db, event_slug, email):
     return get_attendee(db, event, attendee_id)
 
 
-def list_attendees(db, event_slug, query=""):
-    """Attendees with their door check-in time, by name; `query` matches the start
-    of any word of the name, email or organisation."""
+def list_attendees(db, event_slug, query="", limit=None):
+    """Attendees with their door check-in time, by name. `query` finds people by the
+    start of any word of their name, email or organisation, ignoring case and accents
+    ("zoe ang" finds Zoë Ångström)."""
     event = get_event(db, event_slug)
+    match = search_expression(query)
+    if clean_text(query) and not match:
+        return []  # only punctuation was typed: nothing can match
     sql = """
         SELECT a.*, c.at AS checked_in_at
         FROM attendees a
         LEFT JOIN checkins c ON c.attendee_id = a.id AND c.workshop_id IS NULL
-        WHERE a.event_id = :event {filter}
-        ORDER BY a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id"""
-    params = {"event": event["id"]}
-    words = clean_text(query).split()
-    conditions = []
-    for i, word in enumerate(words):
-        params[f"w{i}"] = _like_escape(word) + "%"
-        params[f"s{i}"] = "% " + _like_escape(word) + "%"
-        conditions.append(
-            "(" + " OR ".join(
-                f"{col} LIKE :w{i} ESCAPE '\\' OR {col} LIKE :s{i} ESCAPE '\\'"
-                for col in ("a.first_name", "a.last_name", "a.email", "a.organisation")
-            ) + ")"
-        )
-    filter_sql = "".join(f" AND {c}" for c in conditions)
-    return list(db.query(sql.format(filter=filter_sql), params))
+        WHERE a.event_id = :event"""
+    if match:
+        sql += " AND a.id IN (SELECT rowid FROM attendee_search WHERE attendee_search MATCH :match)"
+    sql += " ORDER BY a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return list(db.query(sql, {"event": event["id"], "match": match}))
+
+
+def search_expression(query):
+    """An FTS5 query: every word typed must start a word of the record."""
+    words = re.findall(r"\w+", clean_text(query).casefold())
+    return " ".join(f'"{word}"*' for word in words)
 
 
 def attendee_counts(db, event):
@@ -238,10 +239,6 @@ def attendee_counts(db, event):
         [event["id"]],
     ).fetchone()
     return dict(zip(("registered", "checked_in", "revoked"), row))
-
-
-def _like_escape(text):
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def public_listing(attendee):

@@ -77,13 +77,32 @@ def print_badges(db, event_slug, out, *, base_url, layout, attendees=(), only_un
     except ValueError as exc:  # an unknown layout or a start position off the sheet
         raise Invalid(str(exc))
     if record:
-        stamp = now()
         with write(db):
-            db.conn.executemany(
-                "UPDATE attendees SET badge_printed_at = ? WHERE id = ?",
-                [(stamp, r["id"]) for r in records],
-            )
+            mark_printed(db, [r["id"] for r in records])
     return report
+
+
+def mark_printed(db, attendee_ids):
+    """Note a print of each badge: when it was last printed, and how many times."""
+    stamp = now()
+    db.conn.executemany(
+        "UPDATE attendees SET badge_printed_at = ?, print_count = print_count + 1 WHERE id = ?",
+        [(stamp, attendee_id) for attendee_id in attendee_ids],
+    )
+
+
+def record_print(db, event_slug, code_text):
+    """Count one print of a badge at the door (the first or a reprint); returns the count."""
+    event = get_event(db, event_slug)
+    with write(db):
+        row = db.execute(
+            "SELECT id, revoked_at FROM attendees WHERE event_id = ? AND code = ?",
+            [event["id"], parse_badge_code(code_text)],
+        ).fetchone()
+        if row is None or row[1]:
+            raise NotFound("unknown or revoked badge")
+        mark_printed(db, [row[0]])
+        return db.execute("SELECT print_count FROM attendees WHERE id = ?", [row[0]]).fetchone()[0]
 
 
 def badge_pdf(db, event_slug, code, *, base_url, layout, font_dir=None):

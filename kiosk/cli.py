@@ -20,7 +20,7 @@ from .demo import setup_demo
 from .errors import KioskError
 from .events import EXCHANGE_MODES, add_workshop, create_event
 from .exports import csv_text
-from .kiosks import create_kiosk
+from .kiosks import KIOSK_MODES, PRINTING, create_kiosk
 from .users import ROLES, create_user
 
 
@@ -134,10 +134,18 @@ def _table(rows):
 @click.argument("slug")
 @click.argument("name")
 @click.option("--workshop", help="Workshop slug: scans there record workshop attendance.")
+@click.option("--mode", type=click.Choice(KIOSK_MODES), default="staffed", show_default=True,
+              help="staffed: search, walk-ins, reprints; self: attendees check themselves in.")
+@click.option("--layout", type=click.Choice(list(LAYOUTS)), default=DEFAULT_LAYOUT,
+              show_default=True, help="Badge stock in this kiosk's printer.")
+@click.option("--printing", type=click.Choice(PRINTING), default="browser", show_default=True,
+              help="browser: the kiosk page prints; server: --print-command runs on the server.")
+@click.option("--print-command", default="", help="e.g. 'lp -d QL800 -o PageSize=62x100mm'")
 @friendly_errors
-def create_kiosk_command(slug, name, workshop):
+def create_kiosk_command(slug, name, workshop, mode, layout, printing, print_command):
     """Register a kiosk and print its bearer token (shown once) as the last word."""
-    kiosk, token = create_kiosk(get_db(), slug, name, workshop)
+    kiosk, token = create_kiosk(get_db(), slug, name, workshop, mode=mode, layout=layout,
+                                printing=printing, print_command=print_command)
     click.echo(f"kiosk {kiosk['name']!r} for {slug}; its token (keep it secret): {token}")
 
 

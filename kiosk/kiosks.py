@@ -1,35 +1,60 @@
 """Kiosk devices: each has a bearer token for the JSON API, stored only as a hash."""
 
+from badges import DEFAULT_LAYOUT, LAYOUTS
+
 from .codes import new_kiosk_token, token_hash
 from .db import now, write
-from .errors import Invalid
+from .errors import Invalid, NotFound
 from .events import get_event, get_workshop
 
 
-def create_kiosk(db, event_slug, name, workshop_slug=None):
+KIOSK_MODES = ("staffed", "self")
+PRINTING = ("browser", "server", "off")
+
+
+def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", layout=None,
+                 printing="browser", print_command=""):
     """Register a kiosk, or issue a new token for an existing one of that name
-    (the old token stops working). Returns (kiosk row, token): the token is shown once."""
+    (the old token stops working). Returns (kiosk row, token): the token is shown once.
+
+    `mode`: staffed (search, walk-ins, reprints) or self (attendees check themselves in).
+    `printing`: browser (the kiosk page prints), server (`print_command` runs here with
+    the PDF on its standard input, e.g. `lp -d QL800 -o PageSize=62x100mm`) or off."""
     event = get_event(db, event_slug)
     name = " ".join((name or "").split())
     if not name:
         raise Invalid("the kiosk needs a name, like 'Door 1'")
+    if mode not in KIOSK_MODES:
+        raise Invalid(f"mode must be one of {', '.join(KIOSK_MODES)}")
+    if printing not in PRINTING:
+        raise Invalid(f"printing must be one of {', '.join(PRINTING)}")
+    if printing == "server" and not print_command.strip():
+        raise Invalid("server printing needs a print command, like: lp -d QL800")
+    layout = layout or DEFAULT_LAYOUT
+    if layout not in LAYOUTS:
+        raise Invalid(f"unknown badge layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     workshop = get_workshop(db, event, workshop_slug) if workshop_slug else None
     token = new_kiosk_token()
     with write(db):
         db.execute(
-            """INSERT INTO kiosks (event_id, name, workshop_id, token_hash, created_at)
-               VALUES (?, ?, ?, ?, ?)
+            """INSERT INTO kiosks (event_id, name, workshop_id, token_hash, created_at, mode,
+                                   layout, printing, print_command)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (event_id, name) DO UPDATE
                SET workshop_id = excluded.workshop_id, token_hash = excluded.token_hash,
-                   created_at = excluded.created_at, revoked_at = NULL""",
-            [event["id"], name, workshop["id"] if workshop else None, token_hash(token), now()],
+                   created_at = excluded.created_at, revoked_at = NULL, mode = excluded.mode,
+                   layout = excluded.layout, printing = excluded.printing,
+                   print_command = excluded.print_command""",
+            [event["id"], name, workshop["id"] if workshop else None, token_hash(token), now(),
+             mode, layout, printing, print_command.strip()],
         )
     return list_kiosks(db, event_slug, name=name)[0], token
 
 
 def list_kiosks(db, event_slug, name=None):
     event = get_event(db, event_slug)
-    sql = """SELECT k.id, k.name, k.layout, k.created_at, k.revoked_at, w.slug AS workshop
+    sql = """SELECT k.id, k.name, k.mode, k.layout, k.printing, k.created_at, k.revoked_at,
+                    w.slug AS workshop
              FROM kiosks k LEFT JOIN workshops w ON w.id = k.workshop_id
              WHERE k.event_id = ?"""
     params = [event["id"]]
@@ -39,14 +64,30 @@ def list_kiosks(db, event_slug, name=None):
     return list(db.query(sql + " ORDER BY k.name", params))
 
 
-def authenticate(db, event_slug, token):
-    """The kiosk holding this bearer token for this event, or None (unknown, revoked,
-    or another event's kiosk)."""
+def authenticate(db, token, event_slug=None):
+    """The kiosk holding this bearer token (for this event, when one is named), with its
+    event and workshop; None when the token is unknown, revoked or another event's."""
     if not token:
         return None
-    rows = list(db.query(
-        """SELECT k.* FROM kiosks k JOIN events e ON e.id = k.event_id
-           WHERE k.token_hash = ? AND e.slug = ? AND k.revoked_at IS NULL""",
-        [token_hash(token), event_slug],
-    ))
+    sql = """SELECT k.*, e.slug AS event_slug, e.name AS event_name, w.slug AS workshop,
+                    w.title AS workshop_title
+             FROM kiosks k JOIN events e ON e.id = k.event_id
+             LEFT JOIN workshops w ON w.id = k.workshop_id
+             WHERE k.token_hash = ? AND k.revoked_at IS NULL"""
+    params = [token_hash(token)]
+    if event_slug is not None:
+        sql += " AND e.slug = ?"
+        params.append(event_slug)
+    rows = list(db.query(sql, params))
     return rows[0] if rows else None
+
+
+def revoke_kiosk(db, event_slug, name):
+    event = get_event(db, event_slug)
+    with write(db):
+        changed = db.execute(
+            "UPDATE kiosks SET revoked_at = ? WHERE event_id = ? AND name = ? AND revoked_at IS NULL",
+            [now(), event["id"], name],
+        ).rowcount
+    if not changed:
+        raise NotFound(f"no active kiosk named {name!r} in event {event_slug!r}")

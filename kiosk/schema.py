@@ -127,4 +127,45 @@ CREATE TABLE outbox (
     UNIQUE (event_id, attendee_id, kind)
 );
 """,
+    """
+-- Check-in at the door: replayable answers, print counts, kiosk modes, name search.
+ALTER TABLE attendees ADD COLUMN print_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kiosks ADD COLUMN mode TEXT NOT NULL DEFAULT 'staffed'
+    CHECK (mode IN ('staffed', 'self'));
+ALTER TABLE kiosks ADD COLUMN printing TEXT NOT NULL DEFAULT 'browser'
+    CHECK (printing IN ('browser', 'server', 'off'));
+
+-- The first answer to each request nonce, so a replay (an offline kiosk syncing,
+-- a retry after a timeout) gets the same answer and records nothing new.
+CREATE TABLE api_replies (
+    nonce TEXT PRIMARY KEY,
+    kiosk_id INTEGER REFERENCES kiosks(id) ON DELETE CASCADE,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+
+-- Accent-insensitive prefix search over names, email and organisation ("zoe" finds Zoë).
+CREATE VIRTUAL TABLE attendee_search USING fts5(
+    first_name, last_name, email, organisation,
+    content = 'attendees', content_rowid = 'id',
+    tokenize = "unicode61 remove_diacritics 2"
+);
+CREATE TRIGGER attendee_search_insert AFTER INSERT ON attendees BEGIN
+    INSERT INTO attendee_search (rowid, first_name, last_name, email, organisation)
+    VALUES (new.id, new.first_name, new.last_name, new.email, new.organisation);
+END;
+CREATE TRIGGER attendee_search_delete AFTER DELETE ON attendees BEGIN
+    INSERT INTO attendee_search (attendee_search, rowid, first_name, last_name, email, organisation)
+    VALUES ('delete', old.id, old.first_name, old.last_name, old.email, old.organisation);
+END;
+CREATE TRIGGER attendee_search_update AFTER UPDATE OF first_name, last_name, email, organisation
+ON attendees BEGIN
+    INSERT INTO attendee_search (attendee_search, rowid, first_name, last_name, email, organisation)
+    VALUES ('delete', old.id, old.first_name, old.last_name, old.email, old.organisation);
+    INSERT INTO attendee_search (rowid, first_name, last_name, email, organisation)
+    VALUES (new.id, new.first_name, new.last_name, new.email, new.organisation);
+END;
+INSERT INTO attendee_search (attendee_search) VALUES ('rebuild');
+""",
 ]

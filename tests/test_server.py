@@ -15,7 +15,7 @@ def test_run_py_answers_healthz(tmp_path):
     finally:
         process.terminate()
         assert process.wait(timeout=10) is not None
-    assert f"serving on" in process.stdout.read()
+    assert "serving on" in process.stdout.read()
 
 
 def test_demo_banner_gives_a_working_login(live_server, page):

@@ -1,21 +1,37 @@
 """JSON API for kiosks, and /healthz for monitoring.
 
 Kiosks authenticate with `Authorization: Bearer <token>`, so this blueprint is
-exempt from CSRF (no cookies are trusted). An organiser's logged-in session is
-accepted too, for the organiser pages. Errors are JSON: {"result", "message"}.
+exempt from CSRF (no cookie is trusted for writes). An organiser's logged-in
+session may read (badge PDFs, search). Every answer is JSON with `result` and a
+human `message`; a malformed request gets a 4xx, never a 500.
 """
 
+import io
+import shlex
+import subprocess
+
+import zxingcpp
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from PIL import Image, UnidentifiedImageError
 from werkzeug.exceptions import HTTPException
 
-from badges import DEFAULT_LAYOUT
-
-from ..badge_printing import badge_pdf
+from ..attendees import list_attendees
+from ..badge_printing import badge_pdf, record_print
+from ..checkins import check_in, public_person, walk_in
 from ..db import get_db
-from ..errors import KioskError, Unauthorised
+from ..errors import Invalid, KioskError, Unauthorised
 from ..kiosks import authenticate
 
 bp = Blueprint("api", __name__)
+MAX_JSON_BYTES = 64 * 1024
+MAX_FRAME_BYTES = 2 * 1024 * 1024
+SEARCH_LIMIT = 20
+PRINT_TIMEOUT_SECONDS = 30
+
+
+class Forbidden(KioskError):
+    status = 403
+    result = "forbidden"
 
 
 @bp.get("/healthz")
@@ -37,25 +53,141 @@ def http_error(exc):
     return jsonify(result=result, message=exc.description), exc.code
 
 
-def authorised_kiosk(slug):
-    """The calling kiosk for this event; None for a logged-in organiser; raises 401 otherwise."""
+def bearer_kiosk(slug=None):
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    kiosk = authenticate(get_db(), slug, token)
+    return authenticate(get_db(), token, slug)
+
+
+def require_kiosk(slug=None):
+    kiosk = bearer_kiosk(slug)
+    if kiosk is None:
+        raise Unauthorised("a valid kiosk token is required (Authorization: Bearer <token>)")
+    return kiosk
+
+
+def kiosk_or_organiser(slug):
+    """The calling kiosk; None for a logged-in organiser; 401 for anyone else."""
+    kiosk = bearer_kiosk(slug)
     if kiosk is None and g.user is None:
         raise Unauthorised("a valid kiosk token is required (Authorization: Bearer <token>)")
     return kiosk
 
 
+def json_body(*required):
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise Invalid(f"the request body is larger than {MAX_JSON_BYTES // 1024} KB")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object")
+    for name in required:
+        if not isinstance(body.get(name), str) or not body[name].strip():
+            raise Invalid(f"'{name}' is required and must be a string")
+    for name, value in body.items():
+        if value is not None and not isinstance(value, (str, bool)):
+            raise Invalid(f"'{name}' must be a string")
+    return body
+
+
+def answer(result):
+    return jsonify(result.body()), result.status
+
+
+@bp.get("/api/v1/kiosk")
+def kiosk_info():
+    """Who this kiosk is: its event, workshop, mode and printing."""
+    kiosk = require_kiosk()
+    return jsonify(
+        result="ok", name=kiosk["name"], mode=kiosk["mode"], layout=kiosk["layout"],
+        printing=kiosk["printing"], workshop=kiosk["workshop"] or "",
+        workshop_title=kiosk["workshop_title"] or "",
+        event={"slug": kiosk["event_slug"], "name": kiosk["event_name"]},
+    )
+
+
+@bp.post("/api/v1/events/<slug>/checkins")
+def checkins(slug):
+    kiosk = require_kiosk(slug)
+    body = json_body("code", "nonce")
+    return answer(check_in(get_db(), slug, body["code"], body["nonce"], kiosk=kiosk,
+                           workshop=body.get("workshop") or None, at=body.get("at")))
+
+
+@bp.post("/api/v1/events/<slug>/walk-ins")
+def walk_ins(slug):
+    kiosk = require_kiosk(slug)
+    if kiosk["mode"] != "staffed":
+        raise Forbidden("walk-ins are registered at a staffed kiosk")
+    body = json_body("nonce", "first_name", "email")
+    return answer(walk_in(get_db(), slug, body, body["nonce"], kiosk=kiosk))
+
+
+@bp.get("/api/v1/events/<slug>/attendees")
+def attendees(slug):
+    """Name search for kiosks. Self-service kiosks see first name, last initial and
+    organisation only, and need two letters: enough to find oneself, not to list people."""
+    kiosk = kiosk_or_organiser(slug)
+    query = request.args.get("q", "")
+    self_service = kiosk is not None and kiosk["mode"] == "self"
+    if len(query.strip()) < (2 if self_service else 1):
+        return jsonify(result="ok", attendees=[])
+    found = list_attendees(get_db(), slug, query, limit=SEARCH_LIMIT)
+    if self_service:
+        people = [{"first_name": a["first_name"], "last_initial": a["last_name"][:1],
+                   "organisation": a["organisation"], "code": a["code"]}
+                  for a in found if not a["revoked_at"]]
+    else:
+        people = [{**public_person(a), "email": a["email"], "checked_in_at": a["checked_in_at"],
+                   "revoked": bool(a["revoked_at"])} for a in found]
+    return jsonify(result="ok", attendees=people)
+
+
 @bp.get("/api/v1/events/<slug>/badges/<code>.pdf")
 def badge(slug, code):
-    """One badge as PDF, for printing at the door."""
-    kiosk = authorised_kiosk(slug)
-    layout = request.args.get("layout") or (kiosk["layout"] if kiosk else DEFAULT_LAYOUT)
-    config = current_app.config
-    pdf = badge_pdf(get_db(), slug, code, base_url=config["BASE_URL"], layout=layout,
-                    font_dir=config["FONT_DIR"])
-    return Response(pdf, mimetype="application/pdf", headers={
+    """One badge as PDF, for printing at the door. Records nothing (a GET)."""
+    kiosk = kiosk_or_organiser(slug)
+    return Response(_badge(slug, code, kiosk), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="badge-{code.upper()}.pdf"',
         "Cache-Control": "no-store",
     })
+
+
+def _badge(slug, code, kiosk):
+    layout = request.args.get("layout") or (kiosk["layout"] if kiosk else None)
+    config = current_app.config
+    return badge_pdf(get_db(), slug, code, base_url=config["BASE_URL"], layout=layout or "4x3in",
+                     font_dir=config["FONT_DIR"])
+
+
+@bp.post("/api/v1/events/<slug>/badges/<code>/print")
+def print_badge(slug, code):
+    """Count a print; on a kiosk set to server printing, print here with its command."""
+    kiosk = require_kiosk(slug)
+    if kiosk["printing"] == "server":
+        command = shlex.split(kiosk["print_command"])
+        try:
+            subprocess.run(command, input=_badge(slug, code, kiosk), check=True,
+                           capture_output=True, timeout=PRINT_TIMEOUT_SECONDS)
+        except (OSError, subprocess.SubprocessError) as exc:
+            current_app.logger.warning("print command failed for kiosk %s: %s", kiosk["name"], exc)
+            return jsonify(result="printer_failed", message="The printer did not take the badge."), 503
+    count = record_print(get_db(), slug, code)
+    return jsonify(result="printed", message="Badge printed.", print_count=count)
+
+
+@bp.post("/api/v1/events/<slug>/decode")
+def decode(slug):
+    """Camera fallback for browsers without BarcodeDetector: a JPEG/PNG frame in, the
+    QR text out, decoded here with zxing-cpp (no internet needed)."""
+    require_kiosk(slug)
+    if (request.content_length or 0) > MAX_FRAME_BYTES:
+        raise Invalid("the frame is larger than 2 MB; send a downscaled JPEG")
+    try:
+        image = Image.open(io.BytesIO(request.get_data()))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise Invalid("the body must be a JPEG or PNG image")
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    if not found:
+        return jsonify(result="none", message="no QR code in this frame")
+    return jsonify(result="ok", text=found[0].text)

@@ -1,0 +1,177 @@
+"""Check-in at the door and at workshops, walk-ins, badge prints, arrival figures.
+
+Every kiosk request carries a nonce. The first answer to a nonce is stored with
+the write it made, in one transaction, so a replay (a kiosk syncing its offline
+queue, a retry after a lost response) gets the very same answer and records
+nothing new. Two doors scanning one badge at once record one check-in: the
+write lock is taken (BEGIN IMMEDIATE) before looking for an earlier one.
+"""
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from .attendees import add_attendee, get_attendee
+from .codes import parse_badge_code
+from .db import now, write
+from .errors import Invalid
+from .events import get_event, get_workshop
+
+NONCE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+
+@dataclass
+class Answer:
+    """What a kiosk is told: an HTTP status, a machine-readable result, words for people."""
+
+    status: int
+    result: str
+    message: str
+    attendee: dict = field(default_factory=dict)
+    checked_in_at: str = ""
+    workshop: str = ""
+
+    def body(self):
+        return {k: v for k, v in asdict(self).items() if k != "status" and v not in ("", {})}
+
+
+def check_nonce(nonce):
+    if not isinstance(nonce, str) or not NONCE.match(nonce):
+        raise Invalid("nonce must be 8 to 100 letters, digits or - _ . :")
+    return nonce
+
+
+def replayed(db, nonce):
+    """The answer first given to this nonce, or None."""
+    row = db.execute("SELECT status, body FROM api_replies WHERE nonce = ?", [nonce]).fetchone()
+    if row is None:
+        return None
+    body = json.loads(row[1])
+    return Answer(status=row[0], **body)
+
+
+def remember(db, nonce, kiosk, answer):
+    db.execute(
+        "INSERT INTO api_replies (nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?)",
+        [nonce, kiosk["id"] if kiosk else None, answer.status, json.dumps(answer.body()), now()],
+    )
+
+
+def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=None):
+    """Check the badge holder in at the door, or at a workshop (which also checks them
+    into the event). `code_text` is a bare code or a scanned badge URL, any case."""
+    check_nonce(nonce)
+    event = get_event(db, event_slug)
+    workshop_row = _workshop(db, event, kiosk, workshop)
+    with write(db):
+        earlier = replayed(db, nonce)
+        if earlier:
+            return earlier
+        answer = _check_in(db, event, code_text, workshop_row, _moment(at))
+        remember(db, nonce, kiosk, answer)
+    return answer
+
+
+def _workshop(db, event, kiosk, workshop_slug):
+    if workshop_slug:
+        return get_workshop(db, event, workshop_slug)
+    if kiosk and kiosk["workshop_id"]:
+        return next(db.query("SELECT * FROM workshops WHERE id = ?", [kiosk["workshop_id"]]))
+    return None
+
+
+def _moment(at):
+    """When the scan happened: the kiosk's time for a queued scan, never in the future."""
+    current = datetime.now(timezone.utc)
+    if not at:
+        return current
+    try:
+        moment = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"'at' {at!r} is not an ISO date-time")
+    if moment.tzinfo is None:
+        raise Invalid("'at' needs a time zone, like 2026-03-14T09:05:00Z")
+    return min(moment.astimezone(timezone.utc), current)
+
+
+def _check_in(db, event, code_text, workshop, moment):
+    code = parse_badge_code(code_text)
+    row = db.execute(
+        "SELECT id FROM attendees WHERE event_id = ? AND code = ?", [event["id"], code]
+    ).fetchone() if code else None
+    if row is None:
+        return Answer(404, "unknown", "Unknown badge: this code is not one of this event's badges.")
+    attendee = get_attendee(db, event, row[0])
+    person = public_person(attendee)
+    if attendee["revoked_at"]:
+        return Answer(409, "revoked", "This badge has been revoked. Please see the registration desk.",
+                      attendee=person)
+    if not is_open(event, moment):
+        return Answer(410, "closed", f"Check-in for {event['name']} is closed.", attendee=person)
+    stamp = moment.isoformat(timespec="seconds")
+    door = _record(db, event, attendee, None, stamp)
+    if workshop is None:
+        first, at = door
+    else:
+        first, at = _record(db, event, attendee, workshop, stamp)
+    where = workshop["title"] if workshop else event["name"]
+    slug = workshop["slug"] if workshop else ""
+    if first:
+        return Answer(201, "checked_in", f"Welcome to {where}, {attendee['first_name']}!",
+                      attendee=person, checked_in_at=at, workshop=slug)
+    return Answer(200, "already_checked_in",
+                  f"{attendee['first_name']} was already checked in to {where}.",
+                  attendee=person, checked_in_at=at, workshop=slug)
+
+
+def _record(db, event, attendee, workshop, stamp):
+    """(True, time) for a new check-in, (False, earlier time) when there was one."""
+    workshop_id = workshop["id"] if workshop else None
+    earlier = db.execute(
+        "SELECT at FROM checkins WHERE attendee_id = ? AND coalesce(workshop_id, 0) = ?",
+        [attendee["id"], workshop_id or 0],
+    ).fetchone()
+    if earlier:
+        return False, earlier[0]
+    db.execute(
+        "INSERT INTO checkins (event_id, attendee_id, workshop_id, at) VALUES (?, ?, ?, ?)",
+        [event["id"], attendee["id"], workshop_id, stamp],
+    )
+    return True, stamp
+
+
+def is_open(event, moment):
+    """Check-in and scanning are open from `grace` before the start to `grace` after the end."""
+    grace = timedelta(minutes=event["grace_minutes"])
+    starts = datetime.fromisoformat(event["starts_at"]) - grace
+    ends = datetime.fromisoformat(event["ends_at"]) + grace
+    return starts <= moment <= ends
+
+
+def public_person(attendee):
+    """What a kiosk shows about someone: no email, no private key."""
+    return {
+        "first_name": attendee["first_name"],
+        "last_name": attendee["last_name"],
+        "organisation": attendee["organisation"],
+        "role": attendee["role"],
+        "pronouns": attendee["pronouns"],
+        "code": attendee["code"],
+        "badge_printed": bool(attendee["badge_printed_at"]),
+        "print_count": attendee["print_count"],
+    }
+
+
+def walk_in(db, event_slug, values, nonce, *, kiosk=None):
+    """Register someone at the door and check them in, in one step. Returns the
+    check-in answer (201 with the new badge code, for printing)."""
+    check_nonce(nonce)
+    event = get_event(db, event_slug)
+    earlier = replayed(db, nonce)
+    if earlier:
+        return earlier
+    if not is_open(event, datetime.now(timezone.utc)):
+        return Answer(410, "closed", f"Check-in for {event['name']} is closed.")
+    attendee = add_attendee(db, event_slug, values, source="walk-in")
+    return check_in(db, event_slug, attendee["code"], nonce, kiosk=kiosk)

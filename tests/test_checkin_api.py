@@ -1,0 +1,323 @@
+"""The check-in API: every outcome, nonce replays, tokens, malformed requests, races."""
+
+import io
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PIL import Image
+
+from kiosk import create_app
+from kiosk.attendee_import import import_attendees
+from kiosk.attendees import find_attendee, set_revoked
+from kiosk.db import connect
+from kiosk.events import add_workshop, create_event
+from kiosk.kiosks import create_kiosk, revoke_kiosk
+
+PEOPLE = (
+    "First Name,Last Name,Email,Organisation\n"
+    "Zoë,Ångström,zoe@example.org,Karolinska\n"
+    "Ann,Lee,ann@example.org,Barts\n"
+    "Bob,Adams,bob@example.org,Charité\n"
+)
+
+
+class Door:
+    """An open event with people and kiosks, and helpers to call the API as a kiosk."""
+
+    def __init__(self, client, db):
+        self.client, self.db = client, db
+        start = datetime.now(timezone.utc) - timedelta(hours=1)
+        create_event(db, "today", "Networking for Medics", start.isoformat(),
+                     (start + timedelta(hours=8)).isoformat())
+        add_workshop(db, "today", "peers", "Peer networking")
+        import_attendees(db, "today", PEOPLE.encode())
+        self.code = {e: find_attendee(db, "today", e)["code"]
+                     for e in ("zoe@example.org", "ann@example.org", "bob@example.org")}
+        self.token = create_kiosk(db, "today", "Door 1")[1]
+        self.self_token = create_kiosk(db, "today", "Self", mode="self")[1]
+        self.workshop_token = create_kiosk(db, "today", "Room 1", "peers")[1]
+
+    def post(self, path, body, token=None, **kwargs):
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        return self.client.post(f"/api/v1/events/today/{path}", json=body, headers=headers, **kwargs)
+
+    def scan(self, code, nonce=None, token=None, **extra):
+        return self.post("checkins", {"code": code, "nonce": nonce or uuid.uuid4().hex, **extra}, token)
+
+    def count(self, where="1"):
+        return self.db.execute(f"SELECT count(*) FROM checkins WHERE {where}").fetchone()[0]
+
+
+@pytest.fixture
+def door(client, db):
+    return Door(client, db)
+
+
+def test_first_scan_checks_in(door):
+    response = door.scan(door.code["zoe@example.org"])
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["result"] == "checked_in"
+    assert body["message"] == "Welcome to Networking for Medics, Zoë!"
+    assert body["attendee"]["first_name"] == "Zoë" and "email" not in body["attendee"]
+    assert body["checked_in_at"]
+    assert door.count() == 1
+
+
+def test_second_scan_is_already_checked_in_with_the_time(door):
+    first = door.scan(door.code["zoe@example.org"]).get_json()
+    response = door.scan(door.code["zoe@example.org"])
+    assert response.status_code == 200
+    assert response.get_json()["result"] == "already_checked_in"
+    assert response.get_json()["checked_in_at"] == first["checked_in_at"]
+    assert door.count() == 1
+
+
+@pytest.mark.parametrize("form", [
+    "https://kiosk.test/b/{code}", "HTTPS://KIOSK.TEST/B/{code}", "{lower}", "  {code}\n",
+])
+def test_code_as_url_or_any_case(door, form):
+    code = door.code["ann@example.org"]
+    assert door.scan(form.format(code=code, lower=code.lower())).status_code == 201
+
+
+@pytest.mark.parametrize("payload", [
+    "ZZZZZZZZZZZZZ", "https://example.com/some/other/qr", "WIFI:S:venue;T:WPA;P:secret;;", "x",
+])
+def test_unknown_or_foreign_code(door, payload):
+    response = door.scan(payload)
+    assert response.status_code == 404
+    assert response.get_json()["result"] == "unknown"
+    assert door.count() == 0
+
+
+def test_revoked_badge(door):
+    set_revoked(door.db, "today", find_attendee(door.db, "today", "bob@example.org")["id"], True)
+    response = door.scan(door.code["bob@example.org"])
+    assert response.status_code == 409 and response.get_json()["result"] == "revoked"
+    assert door.count() == 0
+
+
+def test_closed_event(door, db):
+    create_event(db, "past", "Past", "2026-01-01T09:00", "2026-01-01T17:00")
+    import_attendees(db, "past", b"Name,Email\nA B,a@example.org\n")
+    token = create_kiosk(db, "past", "Door")[1]
+    code = find_attendee(db, "past", "a@example.org")["code"]
+    response = door.client.post("/api/v1/events/past/checkins", json={"code": code, "nonce": "n" * 10},
+                                headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 410 and response.get_json()["result"] == "closed"
+
+
+def test_replayed_nonce_gives_the_first_answer_and_records_nothing(door):
+    nonce = uuid.uuid4().hex
+    first = door.scan(door.code["zoe@example.org"], nonce)
+    again = door.scan(door.code["zoe@example.org"], nonce)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.get_json() == again.get_json()
+    unknown = door.scan("ZZZZZZZZZZZZZ", "n-unknown-1")
+    assert door.scan("ZZZZZZZZZZZZZ", "n-unknown-1").get_json() == unknown.get_json()
+    assert door.count() == 1
+    assert door.db.execute("SELECT count(*) FROM api_replies").fetchone()[0] == 2
+
+
+def test_workshop_kiosk_records_workshop_and_door(door):
+    response = door.scan(door.code["ann@example.org"], token=door.workshop_token)
+    assert response.status_code == 201
+    assert response.get_json()["workshop"] == "peers"
+    assert "Welcome to Peer networking, Ann!" == response.get_json()["message"]
+    assert door.count("workshop_id IS NULL") == 1 and door.count("workshop_id IS NOT NULL") == 1
+    assert door.scan(door.code["ann@example.org"], token=door.workshop_token).status_code == 200
+
+
+def test_workshop_named_in_the_body(door):
+    assert door.scan(door.code["ann@example.org"], workshop="peers").get_json()["workshop"] == "peers"
+    assert door.scan(door.code["bob@example.org"], workshop="nope").status_code == 404
+
+
+def test_queued_scan_keeps_its_time(door):
+    at = (datetime.now(timezone.utc) - timedelta(minutes=7)).replace(microsecond=0)
+    body = door.scan(door.code["zoe@example.org"], at=at.isoformat()).get_json()
+    assert body["checked_in_at"] == at.isoformat()
+    future = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    body = door.scan(door.code["ann@example.org"], at=future).get_json()
+    assert body["checked_in_at"] < future
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}])
+def test_token_required(door, headers):
+    response = door.client.post("/api/v1/events/today/checkins",
+                                json={"code": door.code["zoe@example.org"], "nonce": "n" * 10}, headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["result"] == "unauthorised"
+    assert door.count() == 0
+
+
+def test_revoked_kiosk_token_stops_working(door):
+    revoke_kiosk(door.db, "today", "Door 1")
+    assert door.scan(door.code["zoe@example.org"]).status_code == 401
+
+
+@pytest.mark.parametrize("body, message", [
+    (None, "JSON object"),
+    ([], "JSON object"),
+    ({"nonce": "n" * 10}, "'code' is required"),
+    ({"code": "ABC"}, "'nonce' is required"),
+    ({"code": 12, "nonce": "n" * 10}, "'code' is required"),
+    ({"code": "ABCDEFGHJKMNP", "nonce": "short"}, "nonce must be"),
+    ({"code": "ABCDEFGHJKMNP", "nonce": "n" * 10, "workshop": {"x": 1}}, "must be a string"),
+    ({"code": "ABCDEFGHJKMNP", "nonce": "n" * 10, "at": "yesterday"}, "not an ISO date-time"),
+])
+def test_malformed_bodies(door, body, message):
+    response = door.post("checkins", body)
+    assert response.status_code == 400
+    assert message in response.get_json()["message"]
+
+
+def test_not_json_at_all(door):
+    response = door.client.post("/api/v1/events/today/checkins", data=b"\xff\x00garbage",
+                                headers={"Authorization": f"Bearer {door.token}",
+                                         "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.is_json
+
+
+def test_huge_body(door):
+    response = door.post("checkins", {"code": "A" * 100_000, "nonce": "n" * 10})
+    assert response.status_code == 400 and "larger than" in response.get_json()["message"]
+
+
+def test_wrong_method_is_json(door):
+    response = door.client.get("/api/v1/events/today/checkins")
+    assert response.status_code == 405 and response.is_json
+
+
+def test_concurrent_scans_of_one_badge_record_one_checkin(app, door):
+    """Two doors, same badge, same moment, separate connections and threads."""
+    code = door.code["zoe@example.org"]
+    results, barrier = [], threading.Barrier(8)
+
+    def scan():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post("/api/v1/events/today/checkins",
+                               json={"code": code, "nonce": uuid.uuid4().hex},
+                               headers={"Authorization": f"Bearer {door.token}"})
+        results.append(response.status_code)
+
+    threads = [threading.Thread(target=scan) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200] * 7 + [201]
+    assert door.count() == 1
+
+
+def test_search_staffed_kiosk(door):
+    response = door.client.get("/api/v1/events/today/attendees?q=zoe",
+                               headers={"Authorization": f"Bearer {door.token}"})
+    (person,) = response.get_json()["attendees"]
+    assert person["last_name"] == "Ångström" and person["email"] == "zoe@example.org"
+    assert person["checked_in_at"] is None
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("zoe", ["Zoë"]), ("ANG", ["Zoë"]), ("charite", ["Bob"]), ("a", ["Bob", "Ann", "Zoë"]),
+    ("ann lee", ["Ann"]), ("barts", ["Ann"]), ("lee ann", ["Ann"]), ("\"'*", []), ("x" * 300, []),
+])
+def test_search_is_prefix_and_accent_insensitive(door, query, expected):
+    response = door.client.get("/api/v1/events/today/attendees", query_string={"q": query},
+                               headers={"Authorization": f"Bearer {door.token}"})
+    assert response.status_code == 200
+    assert [p["first_name"] for p in response.get_json()["attendees"]] == expected
+
+
+def test_search_self_service_shows_little(door):
+    headers = {"Authorization": f"Bearer {door.self_token}"}
+    response = door.client.get("/api/v1/events/today/attendees?q=zo", headers=headers)
+    (person,) = response.get_json()["attendees"]
+    assert person == {"first_name": "Zoë", "last_initial": "Å", "organisation": "Karolinska",
+                      "code": door.code["zoe@example.org"]}
+    assert door.client.get("/api/v1/events/today/attendees?q=z", headers=headers).get_json()["attendees"] == []
+
+
+def test_search_needs_a_token(door):
+    assert door.client.get("/api/v1/events/today/attendees?q=zoe").status_code == 401
+
+
+def test_walk_in_registers_checks_in_and_counts_prints(door):
+    nonce = uuid.uuid4().hex
+    response = door.post("walk-ins", {"nonce": nonce, "first_name": "Wanda", "last_name": "Walker",
+                                      "email": "wanda@example.org", "organisation": "UCL",
+                                      "share_email": False, "allow_scan": True})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["attendee"]["first_name"] == "Wanda" and not body["attendee"]["badge_printed"]
+    wanda = find_attendee(door.db, "today", "wanda@example.org")
+    assert (wanda["consent_source"], wanda["share_email"], wanda["allow_scan"]) == ("walk-in", 0, 1)
+    assert door.post("walk-ins", {"nonce": nonce, "first_name": "Wanda", "email": "wanda@example.org"}
+                     ).get_json() == body, "a replayed walk-in registers nobody new"
+    code = body["attendee"]["code"]
+    printed = door.post(f"badges/{code}/print", {})
+    assert printed.get_json() == {"result": "printed", "message": "Badge printed.", "print_count": 1}
+    assert door.post(f"badges/{code}/print", {}).get_json()["print_count"] == 2
+
+
+def test_walk_in_errors(door):
+    response = door.post("walk-ins", {"nonce": "n" * 10, "first_name": "Zed", "email": "zoe@example.org"})
+    assert response.status_code == 409 and "already registered" in response.get_json()["message"]
+    response = door.post("walk-ins", {"nonce": "m" * 10, "first_name": "Zed", "email": "not-an-email"})
+    assert response.status_code == 400 and "not an email address" in response.get_json()["message"]
+    response = door.post("walk-ins", {"nonce": "o" * 10, "first_name": "Zed", "email": "zed@example.org"},
+                         token=door.self_token)
+    assert response.status_code == 403
+
+
+def test_kiosk_info(door):
+    response = door.client.get("/api/v1/kiosk", headers={"Authorization": f"Bearer {door.workshop_token}"})
+    body = response.get_json()
+    assert body["event"] == {"slug": "today", "name": "Networking for Medics"}
+    assert (body["name"], body["mode"], body["workshop"], body["printing"]) == ("Room 1", "staffed", "peers", "browser")
+    assert door.client.get("/api/v1/kiosk").status_code == 401
+
+
+def test_server_side_printing_runs_the_print_command(door, tmp_path):
+    out = tmp_path / "printed.pdf"
+    token = create_kiosk(door.db, "today", "Printer kiosk", printing="server",
+                         print_command=f"tee {out}", layout="brother-62x100")[1]
+    code = door.code["ann@example.org"]
+    response = door.post(f"badges/{code}/print", {}, token=token)
+    assert response.get_json()["print_count"] == 1
+    assert out.read_bytes().startswith(b"%PDF")
+    bad = create_kiosk(door.db, "today", "Broken printer", printing="server", print_command="false")[1]
+    response = door.post(f"badges/{code}/print", {}, token=bad)
+    assert response.status_code == 503 and response.get_json()["result"] == "printer_failed"
+
+
+def test_camera_frame_is_decoded_on_the_server(door, app):
+    from badges import render_badges
+    from pdf_checks import open_pdf, page_image
+
+    pdf = io.BytesIO()
+    render_badges([{"first_name": "Ann", "last_name": "Lee", "code": door.code["ann@example.org"]}], pdf,
+                  event_name="E", base_url="https://kiosk.test", layout="4x3in")
+    frame = io.BytesIO()
+    page_image(open_pdf(pdf.getvalue())[0], 100).convert("RGB").save(frame, "JPEG", quality=70)
+    headers = {"Authorization": f"Bearer {door.token}", "Content-Type": "image/jpeg"}
+    response = door.client.post("/api/v1/events/today/decode", data=frame.getvalue(), headers=headers)
+    assert response.get_json() == {"result": "ok", "text": f"HTTPS://KIOSK.TEST/B/{door.code['ann@example.org']}"}
+    blank = io.BytesIO()
+    Image.new("RGB", (320, 240), "white").save(blank, "JPEG")
+    response = door.client.post("/api/v1/events/today/decode", data=blank.getvalue(), headers=headers)
+    assert response.get_json()["result"] == "none"
+    response = door.client.post("/api/v1/events/today/decode", data=b"not an image", headers=headers)
+    assert response.status_code == 400
+
+
+def test_state_survives_a_new_app_on_the_same_file(door, app):
+    door.scan(door.code["zoe@example.org"])
+    again = create_app({"INSTANCE_PATH": app.instance_path, "DATABASE": app.config["DATABASE"],
+                        "SECRET_KEY": "x"})
+    db = connect(again.config["DATABASE"])
+    assert db.execute("SELECT count(*) FROM checkins").fetchone()[0] == 1
