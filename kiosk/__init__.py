@@ -56,11 +56,12 @@ def create_app(test_config=None):
     db.init_app(app)
 
     from . import cli
-    from .views import admin, api, auth
+    from .views import admin, api, auth, door
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(door.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     cli.register(app)
     app.add_url_rule("/", endpoint="index", view_func=admin.index)

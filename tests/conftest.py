@@ -102,9 +102,9 @@ def wait_for_health(url, process, seconds=20):
     raise RuntimeError("server did not answer /healthz in time")
 
 
-def start_server(tmp_path, *args, env=None):
+def start_server(tmp_path, *args, env=None, port=None):
     """`python run.py` on a free loopback port, as a user starts it."""
-    port = free_port()
+    port = port or free_port()
     environment = {
         **os.environ,
         "KIOSK_DATABASE": str(tmp_path / "live.db"),
@@ -125,16 +125,39 @@ def start_server(tmp_path, *args, env=None):
     return process, url
 
 
+class LiveServer:
+    """The real waitress server on the demo event, which can be stopped and started
+    again on the same port and database (a venue's Wi-Fi going down and coming back)."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.process, self.url = start_server(tmp_path, "--demo")
+        self.port = int(self.url.rsplit(":", 1)[1])
+        lines = []
+        while not any("kiosk token" in line for line in lines):
+            lines.append(self.process.stdout.readline())
+        self.banner = "".join(lines)
+        self.email = self.banner.split("email:")[1].split()[0]
+        self.password = self.banner.split("password:")[1].split()[0]
+        self.token = self.banner.split("kiosk token:")[1].split()[0]
+        self.database = tmp_path / "live.db"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def start(self):
+        self.process, _ = start_server(self.tmp_path, port=self.port)
+
+    def db(self):
+        return connect(self.database)
+
+
 @pytest.fixture
 def live_server(tmp_path):
-    """The real waitress server with the demo event; yields (url, banner printed at start)."""
-    process, url = start_server(tmp_path, "--demo")
-    banner = []
-    while not any("kiosk token" in line for line in banner):
-        banner.append(process.stdout.readline())
-    yield url, "".join(banner)
-    process.terminate()
-    process.wait(timeout=10)
+    server = LiveServer(tmp_path)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

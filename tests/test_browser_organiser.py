@@ -5,18 +5,17 @@ import re
 from playwright.sync_api import expect
 
 
-def log_in(page, url, banner):
-    page.goto(f"{url}/admin/")
+def log_in(page, server):
+    page.goto(f"{server.url}/admin/")
     expect(page).to_have_url(re.compile(r"/login"))
-    page.fill("input[name=email]", banner.split("email:")[1].split()[0])
-    page.fill("input[name=password]", banner.split("password:")[1].split()[0])
+    page.fill("input[name=email]", server.email)
+    page.fill("input[name=password]", server.password)
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("Events")
 
 
 def test_organiser_creates_event_imports_csv_and_finds_people(live_server, page, tmp_path):
-    url, banner = live_server
-    log_in(page, url, banner)
+    log_in(page, live_server)
 
     page.fill("input[name=name]", "Spring Networking")
     page.fill("input[name=slug]", "spring")

@@ -15,6 +15,9 @@ from flask import (
     url_for,
 )
 
+import segno
+from markupsafe import Markup
+
 from badges import DEFAULT_LAYOUT, LAYOUTS
 
 from .. import attendees as attendee_domain
@@ -23,6 +26,7 @@ from ..badge_printing import SORTS, badge_counts, preview_png, print_badges
 from ..db import get_db
 from ..errors import KioskError
 from ..events import add_workshop, create_event, get_event, list_events, list_workshops, local_time
+from .. import kiosks as kiosks_domain
 from ..kiosks import create_kiosk, list_kiosks
 from .auth import require_login
 
@@ -71,6 +75,7 @@ def event(slug):
         event=current,
         workshops=list_workshops(db, current),
         kiosks=list_kiosks(db, slug),
+        layouts=LAYOUTS.values(),
         counts=attendee_domain.attendee_counts(db, current),
     )
 
@@ -96,14 +101,26 @@ def kiosks(slug):
     form = request.form
     try:
         kiosk, token = create_kiosk(
-            get_db(), slug, form.get("name", ""), form.get("workshop") or None
+            get_db(), slug, form.get("name", ""), form.get("workshop") or None,
+            mode=form.get("mode", "staffed"), layout=form.get("layout") or None,
+            printing=form.get("printing", "browser"), print_command=form.get("print_command", ""),
         )
     except KioskError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.event", slug=slug))
+    link = f"{current_app.config['BASE_URL']}{url_for('door.kiosk')}#token={token}"
     return render_template(
-        "admin/kiosk_token.html", event=get_event(get_db(), slug), kiosk=kiosk, token=token
+        "admin/kiosk_token.html", event=get_event(get_db(), slug), kiosk=kiosk, token=token,
+        link=link, link_qr=Markup(segno.make_qr(link, error="m").svg_inline(scale=4)),
     )
+
+
+@bp.post("/events/<slug>/kiosks/revoke")
+def revoke_kiosk(slug):
+    name = request.form.get("name", "")
+    kiosks_domain.revoke_kiosk(get_db(), slug, name)
+    flash(f"Kiosk {name}'s token is revoked; that device can no longer check anyone in.", "success")
+    return redirect(url_for("admin.event", slug=slug))
 
 
 @bp.get("/events/<slug>/attendees")
