@@ -208,14 +208,18 @@ def list_attendees(db, event_slug, query="", limit=None):
     match = search_expression(query)
     if clean_text(query) and not match:
         return []  # only punctuation was typed: nothing can match
-    sql = """
+    # With a query, start from the search index's matches (CROSS JOIN fixes that order),
+    # rather than walking every attendee of the event and testing each one.
+    source = (
+        "(SELECT rowid AS id FROM attendee_search WHERE attendee_search MATCH :match) m "
+        "CROSS JOIN attendees a ON a.id = m.id" if match else "attendees a"
+    )
+    sql = f"""
         SELECT a.*, c.at AS checked_in_at
-        FROM attendees a
+        FROM {source}
         LEFT JOIN checkins c ON c.attendee_id = a.id AND c.workshop_id IS NULL
-        WHERE a.event_id = :event"""
-    if match:
-        sql += " AND a.id IN (SELECT rowid FROM attendee_search WHERE attendee_search MATCH :match)"
-    sql += " ORDER BY a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id"
+        WHERE a.event_id = :event
+        ORDER BY a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id"""
     if limit:
         sql += f" LIMIT {int(limit)}"
     return list(db.query(sql, {"event": event["id"], "match": match}))

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from .attendees import add_attendee, get_attendee
 from .codes import parse_badge_code
@@ -175,3 +176,44 @@ def walk_in(db, event_slug, values, nonce, *, kiosk=None):
         return Answer(410, "closed", f"Check-in for {event['name']} is closed.")
     attendee = add_attendee(db, event_slug, values, source="walk-in")
     return check_in(db, event_slug, attendee["code"], nonce, kiosk=kiosk)
+
+
+BUCKET_MINUTES = 10
+
+
+def arrivals(db, event_slug):
+    """The organiser's live figures: expected and checked in, per workshop, and door
+    arrivals per 10 minutes (event-local times)."""
+    event = get_event(db, event_slug)
+    expected, arrived = db.execute(
+        """SELECT count(*), count(c.id) FROM attendees a
+           LEFT JOIN checkins c ON c.attendee_id = a.id AND c.workshop_id IS NULL
+           WHERE a.event_id = ? AND a.revoked_at IS NULL""",
+        [event["id"]],
+    ).fetchone()
+    workshops = list(db.query(
+        """SELECT w.slug, w.title, w.room, count(c.id) AS attended
+           FROM workshops w LEFT JOIN checkins c ON c.workshop_id = w.id
+           WHERE w.event_id = ? GROUP BY w.id ORDER BY w.starts_at, w.title""",
+        [event["id"]],
+    ))
+    times = [datetime.fromisoformat(row[0]) for row in db.execute(
+        "SELECT at FROM checkins WHERE event_id = ? AND workshop_id IS NULL ORDER BY at",
+        [event["id"]],
+    )]
+    return {"event": event, "expected": expected, "arrived": arrived, "workshops": workshops,
+            "buckets": _buckets(times, event)}
+
+
+def _buckets(times, event):
+    """[(local start "HH:MM", count)] for every 10 minutes from the first arrival to the last."""
+    if not times:
+        return []
+    size = timedelta(minutes=BUCKET_MINUTES)
+    start = times[0].replace(minute=times[0].minute - times[0].minute % BUCKET_MINUTES,
+                             second=0, microsecond=0)
+    counts = [0] * (int((times[-1] - start) / size) + 1)
+    for moment in times:
+        counts[int((moment - start) / size)] += 1
+    zone = ZoneInfo(event["timezone"])
+    return [((start + i * size).astimezone(zone).strftime("%H:%M"), n) for i, n in enumerate(counts)]

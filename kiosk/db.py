@@ -16,6 +16,7 @@ from flask import current_app, g
 from .schema import MIGRATIONS
 
 BUSY_TIMEOUT_SECONDS = 10
+MMAP_BYTES = 256 * 1024 * 1024
 
 
 def connect(path):
@@ -24,6 +25,9 @@ def connect(path):
         str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
     )
     conn.execute("PRAGMA foreign_keys = ON")
+    # Each request opens a connection with an empty page cache; memory-mapped reads
+    # come straight from the OS cache instead of being copied in page by page.
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     # WAL survives a killed process; only an OS crash can lose the last commits.
     conn.execute("PRAGMA synchronous = NORMAL")
     return sqlite_utils.Database(conn, execute_plugins=False)

@@ -164,3 +164,51 @@ def test_a_bad_token_shows_setup(live_server, page):
     page.fill("#setup-token", live_server.token)
     page.get_by_role("button", name="Start").click()
     expect(page.locator("#connection")).to_have_text("Online")
+
+
+def write_y4m(image, path, frames=5):
+    """A video file Chromium can use as its camera (--use-file-for-fake-video-capture)."""
+    image = image.convert("RGB").resize((640, 480))
+    y, cb, cr = image.convert("YCbCr").split()
+    half = (320, 240)
+    frame = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with open(path, "wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(frames):
+            out.write(b"FRAME\n" + frame)
+
+
+def test_camera_without_barcode_detector_decodes_on_the_server(live_server, tmp_path):
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    from badges import render_badges
+    from conftest import CHROMIUM, CHROMIUM_FLAGS
+    from pdf_checks import page_image
+
+    code = code_of(live_server, "grace.whitfield@example.org")
+    pdf = tmp_path / "badge.pdf"
+    render_badges([{"first_name": "Grace", "last_name": "Whitfield", "code": code}], pdf,
+                  event_name="Networking for Medics", base_url=live_server.url, layout="4x3in")
+    badge = page_image(open_pdf(pdf.read_bytes())[0], 110)
+    scene = Image.new("RGB", (640, 480), (90, 90, 90))
+    scene.paste(badge, ((640 - badge.width) // 2, (480 - badge.height) // 2))
+    video = tmp_path / "camera.y4m"
+    write_y4m(scene, video)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            *CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server.url}/door#token={live_server.token}")
+            expect(page.locator("#connection")).to_have_text("Online")
+            assert page.evaluate("'BarcodeDetector' in window") is False, "this test is for the fallback"
+            page.get_by_role("button", name="Use the camera").click()
+            expect(page.locator("#camera-status")).to_contain_text("decoded by the server")
+            expect(page.locator("#feedback")).to_contain_text("Grace Whitfield", timeout=10_000)
+            expect(page.locator("#feedback")).to_have_attribute("data-kind", "ok")
+        finally:
+            browser.close()
+    assert count(live_server, "SELECT count(*) FROM checkins") == 1, "the badge held up stays one check-in"

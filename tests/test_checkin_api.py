@@ -1,6 +1,7 @@
 """The check-in API: every outcome, nonce replays, tokens, malformed requests, races."""
 
 import io
+import re
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -321,3 +322,20 @@ def test_state_survives_a_new_app_on_the_same_file(door, app):
                         "SECRET_KEY": "x"})
     db = connect(again.config["DATABASE"])
     assert db.execute("SELECT count(*) FROM checkins").fetchone()[0] == 1
+
+
+def test_live_view_counts_and_charts_arrivals(door, organiser):
+    start = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(minutes=45)
+    start -= timedelta(minutes=start.minute % 10)
+    door.scan(door.code["zoe@example.org"], at=start.isoformat())
+    door.scan(door.code["ann@example.org"], at=(start + timedelta(minutes=3)).isoformat())
+    door.scan(door.code["bob@example.org"], at=(start + timedelta(minutes=25)).isoformat(),
+              token=door.workshop_token)
+    page = organiser.get("/admin/events/today/live").get_data(as_text=True)
+    assert '<strong id="arrived">3</strong> checked in' in page
+    assert "<strong>3</strong> expected" in page
+    bars = re.findall(r'<rect [^>]*height="([\d.]+)"><title>(\d\d:\d\d): (\d+)</title>', page)
+    assert [int(n) for _, _, n in bars] == [2, 0, 1]
+    assert float(bars[0][0]) > float(bars[2][0]) > 0
+    assert re.search(r"<td>Peer networking</td><td></td><td class=\"num\">1</td>", page)
+    assert 'http-equiv="refresh"' in page

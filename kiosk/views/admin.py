@@ -23,6 +23,7 @@ from badges import DEFAULT_LAYOUT, LAYOUTS
 from .. import attendees as attendee_domain
 from ..attendee_import import import_attendees
 from ..badge_printing import SORTS, badge_counts, preview_png, print_badges
+from ..checkins import arrivals
 from ..db import get_db
 from ..errors import KioskError
 from ..events import add_workshop, create_event, get_event, list_events, list_workshops, local_time
@@ -78,6 +79,29 @@ def event(slug):
         layouts=LAYOUTS.values(),
         counts=attendee_domain.attendee_counts(db, current),
     )
+
+
+@bp.get("/events/<slug>/live")
+def live(slug):
+    """Arrivals as they happen; the page refreshes itself."""
+    figures = arrivals(get_db(), slug)
+    return render_template("admin/live.html", **figures, chart=bar_chart(figures["buckets"]))
+
+
+def bar_chart(buckets, width=720, height=220, label_every=3):
+    """Geometry for the server-drawn SVG chart of arrivals per 10 minutes."""
+    if not buckets:
+        return None
+    top = max(count for _, count in buckets)
+    step = width / len(buckets)
+    bars = [{
+        "x": round(i * step + 1, 1), "width": round(max(step - 2, 1), 1),
+        "height": round(count / top * (height - 30), 1), "count": count,
+        "label": label if i % label_every == 0 else "", "time": label,
+    } for i, (label, count) in enumerate(buckets)]
+    for bar in bars:
+        bar["y"] = round(height - 20 - bar["height"], 1)
+    return {"bars": bars, "width": width, "height": height, "top": top}
 
 
 @bp.post("/events/<slug>/workshops")
