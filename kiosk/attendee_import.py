@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .attendees import CONSENT_FIELDS, clean_attendee, event_defaults, new_attendee_row
-from .db import now, write
+from .db import now, query, write
 from .errors import Invalid
 from .events import get_event
 
@@ -233,7 +233,7 @@ def _plan(db, event, rows, result):
     """Sort rows into new, updated and unchanged people; return the rows to insert and update."""
     existing = {
         row["email"].lower(): row
-        for row in db.query("SELECT * FROM attendees WHERE event_id = ?", [event["id"]])
+        for row in query(db, "SELECT * FROM attendees WHERE event_id = ?", [event["id"]])
     }
     stamp = now()
     inserts, updates = [], []

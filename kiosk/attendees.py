@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageOps
 
 from .codes import new_badge_code, new_private_key
-from .db import now, write
+from .db import now, query, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event
 
@@ -173,11 +173,10 @@ def set_revoked(db, event_slug, attendee_id, revoked):
 
 
 def get_attendee(db, event, attendee_id):
-    rows = list(
-        db.query(
-            "SELECT * FROM attendees WHERE event_id = ? AND id = ?",
-            [event["id"], attendee_id],
-        )
+    rows = query(
+        db,
+        "SELECT * FROM attendees WHERE event_id = ? AND id = ?",
+        [event["id"], attendee_id],
     )
     if not rows:
         raise NotFound(f"no attendee {attendee_id} in event {event['slug']!r}")
@@ -200,13 +199,13 @@ def find_attendee(db, event_slug, email):
     return get_attendee(db, event, attendee_id)
 
 
-def list_attendees(db, event_slug, query="", limit=None):
-    """Attendees with their door check-in time, by name. `query` finds people by the
+def list_attendees(db, event_slug, search="", limit=None):
+    """Attendees with their door check-in time, by name. `search` finds people by the
     start of any word of their name, email or organisation, ignoring case and accents
     ("zoe ang" finds Zoë Ångström)."""
     event = get_event(db, event_slug)
-    match = search_expression(query)
-    if clean_text(query) and not match:
+    match = search_expression(search)
+    if clean_text(search) and not match:
         return []  # only punctuation was typed: nothing can match
     # With a query, start from the search index's matches (CROSS JOIN fixes that order),
     # rather than walking every attendee of the event and testing each one.
@@ -222,12 +221,12 @@ def list_attendees(db, event_slug, query="", limit=None):
         ORDER BY a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id"""
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return list(db.query(sql, {"event": event["id"], "match": match}))
+    return query(db, sql, {"event": event["id"], "match": match})
 
 
-def search_expression(query):
+def search_expression(search):
     """An FTS5 query: every word typed must start a word of the record."""
-    words = re.findall(r"\w+", clean_text(query).casefold())
+    words = re.findall(r"\w+", clean_text(search).casefold())
     return " ".join(f'"{word}"*' for word in words)
 
 

@@ -11,7 +11,7 @@ import pypdfium2
 from badges import SORT_KEYS, get_layout, render_badges, sort_badges
 
 from .codes import parse_badge_code
-from .db import now, write
+from .db import now, query, write
 from .errors import Invalid, NotFound
 from .events import get_event
 
@@ -31,16 +31,17 @@ def select_for_printing(db, event_slug, *, attendees=(), only_unprinted=False, s
         sql = f"SELECT {COLUMNS} FROM attendees WHERE event_id = ? AND revoked_at IS NULL"
         if only_unprinted:
             sql += " AND badge_printed_at IS NULL"
-        rows = sort_badges(db.query(sql, [event["id"]]), by=sort)
+        rows = sort_badges(query(db, sql, [event["id"]]), by=sort)
     return event, [_record(db, row) for row in rows]
 
 
 def _named(db, event, name):
     code = parse_badge_code(name)
-    rows = list(db.query(
+    rows = query(
+        db,
         f"SELECT {COLUMNS} FROM attendees WHERE event_id = ? AND (email = ? OR code = ?)",
         [event["id"], name.strip(), code],
-    ))
+    )
     if not rows:
         raise NotFound(f"no attendee with email or badge code {name!r} in event {event['slug']!r}")
     if rows[0]["revoked_at"]:

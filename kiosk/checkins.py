@@ -9,13 +9,13 @@ write lock is taken (BEGIN IMMEDIATE) before looking for an earlier one.
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .attendees import add_attendee, get_attendee
+from .attendees import add_attendee
 from .codes import parse_badge_code
-from .db import now, write
+from .db import now, query, write
 from .errors import Invalid
 from .events import get_event, get_workshop
 
@@ -34,7 +34,9 @@ class Answer:
     workshop: str = ""
 
     def body(self):
-        return {k: v for k, v in asdict(self).items() if k != "status" and v not in ("", {})}
+        fields = {"result": self.result, "message": self.message, "attendee": self.attendee,
+                  "checked_in_at": self.checked_in_at, "workshop": self.workshop}
+        return {k: v for k, v in fields.items() if v not in ("", {})}
 
 
 def check_nonce(nonce):
@@ -78,7 +80,7 @@ def _workshop(db, event, kiosk, workshop_slug):
     if workshop_slug:
         return get_workshop(db, event, workshop_slug)
     if kiosk and kiosk["workshop_id"]:
-        return next(db.query("SELECT * FROM workshops WHERE id = ?", [kiosk["workshop_id"]]))
+        return query(db, "SELECT * FROM workshops WHERE id = ?", [kiosk["workshop_id"]])[0]
     return None
 
 
@@ -98,12 +100,11 @@ def _moment(at):
 
 def _check_in(db, event, code_text, workshop, moment):
     code = parse_badge_code(code_text)
-    row = db.execute(
-        "SELECT id FROM attendees WHERE event_id = ? AND code = ?", [event["id"], code]
-    ).fetchone() if code else None
-    if row is None:
+    found = query(db, "SELECT * FROM attendees WHERE event_id = ? AND code = ?",
+                  [event["id"], code]) if code else []
+    if not found:
         return Answer(404, "unknown", "Unknown badge: this code is not one of this event's badges.")
-    attendee = get_attendee(db, event, row[0])
+    attendee = found[0]
     person = public_person(attendee)
     if attendee["revoked_at"]:
         return Answer(409, "revoked", "This badge has been revoked. Please see the registration desk.",
@@ -191,12 +192,13 @@ def arrivals(db, event_slug):
            WHERE a.event_id = ? AND a.revoked_at IS NULL""",
         [event["id"]],
     ).fetchone()
-    workshops = list(db.query(
+    workshops = query(
+        db,
         """SELECT w.slug, w.title, w.room, count(c.id) AS attended
            FROM workshops w LEFT JOIN checkins c ON c.workshop_id = w.id
            WHERE w.event_id = ? GROUP BY w.id ORDER BY w.starts_at, w.title""",
         [event["id"]],
-    ))
+    )
     times = [datetime.fromisoformat(row[0]) for row in db.execute(
         "SELECT at FROM checkins WHERE event_id = ? AND workshop_id IS NULL ORDER BY at",
         [event["id"]],

@@ -4,7 +4,7 @@ import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .db import now, write
+from .db import now, query, write
 from .errors import Conflict, Invalid, NotFound
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -82,19 +82,18 @@ def create_event(
 
 
 def get_event(db, slug):
-    rows = list(db.query("SELECT * FROM events WHERE slug = ?", [slug]))
+    rows = query(db, "SELECT * FROM events WHERE slug = ?", [slug])
     if not rows:
         raise NotFound(f"no event with slug {slug!r}")
     return rows[0]
 
 
 def list_events(db):
-    return list(
-        db.query(
-            """SELECT e.*, (SELECT count(*) FROM attendees a WHERE a.event_id = e.id)
-                   AS attendee_count
-               FROM events e ORDER BY e.starts_at DESC"""
-        )
+    return query(
+        db,
+        """SELECT e.*, (SELECT count(*) FROM attendees a WHERE a.event_id = e.id)
+               AS attendee_count
+           FROM events e ORDER BY e.starts_at DESC"""
     )
 
 
@@ -130,11 +129,10 @@ def add_workshop(db, event_slug, slug, title, *, room="", starts=None, ends=None
 
 
 def get_workshop(db, event, slug):
-    rows = list(
-        db.query(
-            "SELECT * FROM workshops WHERE event_id = ? AND slug = ?",
-            [event["id"], slug],
-        )
+    rows = query(
+        db,
+        "SELECT * FROM workshops WHERE event_id = ? AND slug = ?",
+        [event["id"], slug],
     )
     if not rows:
         raise NotFound(f"event {event['slug']!r} has no workshop {slug!r}")
@@ -142,11 +140,10 @@ def get_workshop(db, event, slug):
 
 
 def list_workshops(db, event):
-    return list(
-        db.query(
-            "SELECT * FROM workshops WHERE event_id = ? ORDER BY starts_at, title",
-            [event["id"]],
-        )
+    return query(
+        db,
+        "SELECT * FROM workshops WHERE event_id = ? ORDER BY starts_at, title",
+        [event["id"]],
     )
 
 

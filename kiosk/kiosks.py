@@ -3,7 +3,7 @@
 from badges import DEFAULT_LAYOUT, LAYOUTS
 
 from .codes import new_kiosk_token, token_hash
-from .db import now, write
+from .db import now, query, write
 from .errors import Invalid, NotFound
 from .events import get_event, get_workshop
 
@@ -61,7 +61,7 @@ def list_kiosks(db, event_slug, name=None):
     if name is not None:
         sql += " AND k.name = ?"
         params.append(name)
-    return list(db.query(sql + " ORDER BY k.name", params))
+    return query(db, sql + " ORDER BY k.name", params)
 
 
 def authenticate(db, token, event_slug=None):
@@ -78,7 +78,7 @@ def authenticate(db, token, event_slug=None):
     if event_slug is not None:
         sql += " AND e.slug = ?"
         params.append(event_slug)
-    rows = list(db.query(sql, params))
+    rows = query(db, sql, params)
     return rows[0] if rows else None
 
 

@@ -3,7 +3,7 @@
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .attendees import EMAIL, clean_text
-from .db import now, write
+from .db import now, query, write
 from .errors import Invalid
 
 ROLES = ("organiser", "staff")
@@ -34,12 +34,12 @@ def create_user(db, email, password, role="organiser"):
 
 
 def get_user_by_email(db, email):
-    rows = list(db.query("SELECT * FROM users WHERE email = ?", [clean_text(email)]))
+    rows = query(db, "SELECT * FROM users WHERE email = ?", [clean_text(email)])
     return rows[0] if rows else None
 
 
 def get_user(db, user_id):
-    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    rows = query(db, "SELECT * FROM users WHERE id = ?", [user_id])
     return rows[0] if rows else None
 
 

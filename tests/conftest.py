@@ -161,20 +161,29 @@ def live_server(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, driven by Playwright. Missing Chromium is a failure,
-    not a skip: `make test` installs it."""
+def playwright():
+    """Playwright driving Debian's Chromium. Missing Chromium is a failure, not a skip:
+    `make test` installs it."""
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (apt-get install chromium)"
                     " or set KIOSK_TEST_CHROMIUM", pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield chromium
-        chromium.close()
+    with sync_playwright() as running:
+        yield running
+
+
+def launch_chromium(playwright, *extra_flags):
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_FLAGS, *extra_flags]
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    chromium = launch_chromium(playwright)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

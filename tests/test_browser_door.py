@@ -178,12 +178,11 @@ def write_y4m(image, path, frames=5):
             out.write(b"FRAME\n" + frame)
 
 
-def test_camera_without_barcode_detector_decodes_on_the_server(live_server, tmp_path):
+def test_camera_without_barcode_detector_decodes_on_the_server(live_server, playwright, tmp_path):
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
     from badges import render_badges
-    from conftest import CHROMIUM, CHROMIUM_FLAGS
+    from conftest import launch_chromium
     from pdf_checks import page_image
 
     code = code_of(live_server, "grace.whitfield@example.org")
@@ -196,19 +195,18 @@ def test_camera_without_barcode_detector_decodes_on_the_server(live_server, tmp_
     video = tmp_path / "camera.y4m"
     write_y4m(scene, video)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            *CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}"])
-        try:
-            page = browser.new_page()
-            page.goto(f"{live_server.url}/door#token={live_server.token}")
-            expect(page.locator("#connection")).to_have_text("Online")
-            assert page.evaluate("'BarcodeDetector' in window") is False, "this test is for the fallback"
-            page.get_by_role("button", name="Use the camera").click()
-            expect(page.locator("#camera-status")).to_contain_text("decoded by the server")
-            expect(page.locator("#feedback")).to_contain_text("Grace Whitfield", timeout=10_000)
-            expect(page.locator("#feedback")).to_have_attribute("data-kind", "ok")
-        finally:
-            browser.close()
+    browser = launch_chromium(playwright, "--use-fake-ui-for-media-stream",
+                              "--use-fake-device-for-media-stream",
+                              f"--use-file-for-fake-video-capture={video}")
+    try:
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/door#token={live_server.token}")
+        expect(page.locator("#connection")).to_have_text("Online")
+        assert page.evaluate("'BarcodeDetector' in window") is False, "this test is for the fallback"
+        page.get_by_role("button", name="Use the camera").click()
+        expect(page.locator("#camera-status")).to_contain_text("decoded by the server")
+        expect(page.locator("#feedback")).to_contain_text("Grace Whitfield", timeout=10_000)
+        expect(page.locator("#feedback")).to_have_attribute("data-kind", "ok")
+    finally:
+        browser.close()
     assert count(live_server, "SELECT count(*) FROM checkins") == 1, "the badge held up stays one check-in"
