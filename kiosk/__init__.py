@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,9 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # How many reverse proxies (Caddy, nginx) stand in front: their X-Forwarded-* are trusted.
+    "TRUSTED_PROXIES": 0,
+    "RATELIMIT_HEADERS_ENABLED": True,
 }
 
 
@@ -50,15 +54,23 @@ def create_app(test_config=None):
     app.config["SECRET_KEY"] = _secret_key(app)
 
     csrf.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    from .views.limits import limiter
+
+    limiter.init_app(app)
 
     from . import db
 
     db.init_app(app)
 
     from . import cli
-    from .views import admin, api, auth, door
+    from .views import admin, api, attendee, auth, door
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(attendee.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(door.bp)

@@ -7,58 +7,15 @@ nothing new. Two doors scanning one badge at once record one check-in: the
 write lock is taken (BEGIN IMMEDIATE) before looking for an earlier one.
 """
 
-import json
-import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from .attendees import add_attendee
 from .codes import parse_badge_code
-from .db import now, query, write
+from .db import query, write
 from .errors import Invalid
 from .events import get_event, get_workshop
-
-NONCE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
-
-
-@dataclass
-class Answer:
-    """What a kiosk is told: an HTTP status, a machine-readable result, words for people."""
-
-    status: int
-    result: str
-    message: str
-    attendee: dict = field(default_factory=dict)
-    checked_in_at: str = ""
-    workshop: str = ""
-
-    def body(self):
-        fields = {"result": self.result, "message": self.message, "attendee": self.attendee,
-                  "checked_in_at": self.checked_in_at, "workshop": self.workshop}
-        return {k: v for k, v in fields.items() if v not in ("", {})}
-
-
-def check_nonce(nonce):
-    if not isinstance(nonce, str) or not NONCE.match(nonce):
-        raise Invalid("nonce must be 8 to 100 letters, digits or - _ . :")
-    return nonce
-
-
-def replayed(db, nonce):
-    """The answer first given to this nonce, or None."""
-    row = db.execute("SELECT status, body FROM api_replies WHERE nonce = ?", [nonce]).fetchone()
-    if row is None:
-        return None
-    body = json.loads(row[1])
-    return Answer(status=row[0], **body)
-
-
-def remember(db, nonce, kiosk, answer):
-    db.execute(
-        "INSERT INTO api_replies (nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?)",
-        [nonce, kiosk["id"] if kiosk else None, answer.status, json.dumps(answer.body()), now()],
-    )
+from .nonces import Answer, check_nonce, remember, replayed
 
 
 def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=None):
@@ -204,10 +161,10 @@ def arrivals(db, event_slug):
         [event["id"]],
     )]
     return {"event": event, "expected": expected, "arrived": arrived, "workshops": workshops,
-            "buckets": _buckets(times, event)}
+            "buckets": per_ten_minutes(times, event)}
 
 
-def _buckets(times, event):
+def per_ten_minutes(times, event):
     """[(local start "HH:MM", count)] for every 10 minutes from the first arrival to the last."""
     if not times:
         return []

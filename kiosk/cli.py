@@ -15,6 +15,7 @@ from badges import DEFAULT_LAYOUT, LAYOUTS
 from .attendee_import import import_attendees
 from .attendees import LIST_COLUMNS, list_attendees, private_link, public_listing
 from .badge_printing import SORTS, print_badges
+from .connections import EXPORT_COLUMNS, export_rows
 from .db import get_db
 from .demo import setup_demo
 from .errors import KioskError
@@ -225,6 +226,14 @@ def plural(count, noun):
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+@click.command("export-connections")
+@click.argument("slug")
+@friendly_errors
+def export_connections_command(slug):
+    """Write the event's connections as CSV on standard output (formula cells neutralised)."""
+    click.echo(csv_text(export_rows(get_db(), slug), EXPORT_COLUMNS), nl=False)
+
+
 @click.command("demo")
 @friendly_errors
 def demo_command():
@@ -251,5 +260,6 @@ COMMANDS = [
     create_kiosk_command,
     private_link_command,
     badges_command,
+    export_connections_command,
     demo_command,
 ]

@@ -168,4 +168,9 @@ ON attendees BEGIN
 END;
 INSERT INTO attendee_search (attendee_search) VALUES ('rebuild');
 """,
+    """
+-- "I met you": attendees may keep off the leaderboard.
+ALTER TABLE attendees ADD COLUMN leaderboard_opt_out INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX connections_by_event ON connections (event_id, at);
+""",
 ]

@@ -23,10 +23,13 @@ from badges import DEFAULT_LAYOUT, LAYOUTS
 from .. import attendees as attendee_domain
 from ..attendee_import import import_attendees
 from ..badge_printing import SORTS, badge_counts, preview_png, print_badges
+from ..charts import bar_chart, network_picture
 from ..checkins import arrivals
 from ..db import get_db
 from ..errors import KioskError
+from ..exports import csv_text
 from ..events import add_workshop, create_event, get_event, list_events, list_workshops, local_time
+from .. import connections as connections_domain
 from .. import kiosks as kiosks_domain
 from ..kiosks import create_kiosk, list_kiosks
 from .auth import require_login
@@ -88,20 +91,40 @@ def live(slug):
     return render_template("admin/live.html", **figures, chart=bar_chart(figures["buckets"]))
 
 
-def bar_chart(buckets, width=720, height=220, label_every=3):
-    """Geometry for the server-drawn SVG chart of arrivals per 10 minutes."""
-    if not buckets:
-        return None
-    top = max(count for _, count in buckets)
-    step = width / len(buckets)
-    bars = [{
-        "x": round(i * step + 1, 1), "width": round(max(step - 2, 1), 1),
-        "height": round(count / top * (height - 30), 1), "count": count,
-        "label": label if i % label_every == 0 else "", "time": label,
-    } for i, (label, count) in enumerate(buckets)]
-    for bar in bars:
-        bar["y"] = round(height - 20 - bar["height"], 1)
-    return {"bars": bars, "width": width, "height": height, "top": top}
+@bp.get("/events/<slug>/connections")
+def insight(slug):
+    """Who met whom: totals, per workshop, over time, the network, the leaderboard."""
+    db = get_db()
+    figures = connections_domain.insight(db, slug)
+    return render_template(
+        "admin/connections.html", **figures, chart=bar_chart(figures["buckets"]),
+        picture=network_picture(figures["network"]),
+        leaders=connections_domain.leaderboard(db, slug),
+    )
+
+
+@bp.get("/events/<slug>/leaderboard")
+def leaderboard(slug):
+    """Full screen for the room's projector; refreshes itself."""
+    return render_template(
+        "admin/leaderboard.html", event=get_event(get_db(), slug),
+        leaders=connections_domain.leaderboard(get_db(), slug),
+    )
+
+
+@bp.get("/events/<slug>/connections.csv")
+def export_connections(slug):
+    rows = connections_domain.export_rows(get_db(), slug)
+    return Response(csv_text(rows, connections_domain.EXPORT_COLUMNS), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="connections-{slug}.csv"'})
+
+
+@bp.post("/events/<slug>/attendees/<int:attendee_id>/private-link")
+def new_private_link(slug, attendee_id):
+    attendee_domain.new_private_link(get_db(), slug, attendee_id)
+    flash("A new private link is issued; the old link and the phones it opened no longer work.",
+          "success")
+    return redirect(url_for("admin.edit_attendee", slug=slug, attendee_id=attendee_id))
 
 
 @bp.post("/events/<slug>/workshops")

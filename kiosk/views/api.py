@@ -10,14 +10,16 @@ import io
 import shlex
 import subprocess
 
+import segno
 import zxingcpp
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from PIL import Image, UnidentifiedImageError
 from werkzeug.exceptions import HTTPException
 
-from ..attendees import list_attendees
+from ..attendees import list_attendees, private_link_by_code
 from ..badge_printing import badge_pdf, record_print
 from ..checkins import check_in, public_person, walk_in
+from ..connections import pair
 from ..db import get_db
 from ..errors import Invalid, KioskError, Unauthorised
 from ..kiosks import authenticate
@@ -120,6 +122,26 @@ def walk_ins(slug):
         raise Forbidden("walk-ins are registered at a staffed kiosk")
     body = json_body("nonce", "first_name", "email")
     return answer(walk_in(get_db(), slug, body, body["nonce"], kiosk=kiosk))
+
+
+@bp.post("/api/v1/events/<slug>/connections")
+def connections_(slug):
+    """Kiosk pair mode: badge A then badge B records that A met B."""
+    kiosk = require_kiosk(slug)
+    body = json_body("scanner", "scanned", "nonce")
+    return answer(pair(get_db(), slug, body["scanner"], body["scanned"], body["nonce"], kiosk=kiosk,
+                       workshop=body.get("workshop") or None, note=body.get("note") or ""))
+
+
+@bp.get("/api/v1/events/<slug>/attendees/<code>/activation.svg")
+def activation(slug, code):
+    """The attendee's private link as a QR code, shown on the kiosk right after check-in
+    ("scan to activate on your phone"). Kiosks only: it is what makes a phone theirs."""
+    require_kiosk(slug)
+    link = private_link_by_code(get_db(), slug, code, current_app.config["BASE_URL"])
+    svg = io.BytesIO()
+    segno.make_qr(link, error="m").save(svg, kind="svg", scale=6, border=4, xmldecl=False)
+    return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/api/v1/events/<slug>/attendees")

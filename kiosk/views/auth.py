@@ -6,6 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 
 from ..db import get_db
 from ..users import authenticate, get_user
+from .limits import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -24,6 +25,7 @@ def require_login():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
 def login():
     if request.method == "POST":
         user = authenticate(get_db(), request.form.get("email", ""), request.form.get("password", ""))

@@ -11,6 +11,8 @@ const REQUEST_TIMEOUT_MS = 4000;
 const SYNC_EVERY_MS = 3000;
 const HEALTH_EVERY_MS = 10000;
 const CAMERA_EVERY_MS = 300;
+const ACTIVATION_MS = 60000;       // the last person's phone-activation QR stays this long
+const PAIR_WINDOW_MS = 30000;      // pair mode: the second badge within 30 seconds
 
 const state = {
   token: null,
@@ -20,6 +22,8 @@ const state = {
   feedbackTimer: null,
   syncing: false,
   camera: null,         // { stream, timer, detector }
+  pairing: null,        // pair mode: null when off, else { first: code or null, at }
+  activationTimer: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -140,25 +144,57 @@ function handleScan(text) {
   const now = Date.now();
   if (text.toUpperCase() === state.lastScan.text && now - state.lastScan.at < REPEAT_IGNORE_MS) return;
   state.lastScan = { text: text.toUpperCase(), at: now };
-  checkIn(text);
+  if (state.pairing) pairScan(text, now);
+  else checkIn(text);
 }
 
 async function checkIn(code) {
-  const scan = { code, nonce: newNonce(), at: new Date().toISOString() };
+  send({ kind: "checkin", path: "checkins", body: { code, nonce: newNonce(), at: new Date().toISOString() } });
+}
+
+// Sends a kiosk write; when the server cannot be reached, keeps it for the sync.
+async function send(item) {
   try {
-    const response = await api(eventPath("checkins"), { method: "POST", body: scan });
-    showAnswer(response.status, await response.json());
+    const response = await api(eventPath(item.path), { method: "POST", body: item.body });
+    showAnswer(response.status, await response.json(), item.kind);
   } catch (error) {
     if (!(error instanceof Offline)) throw error;
-    enqueue(scan);
+    enqueue(item);
     feedback("queued", "Saved — will sync", "", "The server cannot be reached right now. This scan is kept and sent when it is back.");
   }
 }
 
-function showAnswer(status, body) {
+// ---------- pair mode: badge A, then badge B, records "A met B" ----------
+
+function togglePairing() {
+  state.pairing = state.pairing ? null : { first: null, at: 0 };
+  const on = Boolean(state.pairing);
+  $("pair-button").setAttribute("aria-pressed", String(on));
+  $("pair-button").textContent = on ? "Stop pairing" : "Pair two badges";
+  $("scan-prompt").textContent = on ? "Pairing: scan the first badge" : (state.kiosk.mode === "staffed" ? "Scan a badge" : "Scan your badge");
+  focusScan();
+}
+
+function pairScan(code, now) {
+  const pairing = state.pairing;
+  if (!pairing.first || now - pairing.at > PAIR_WINDOW_MS) {
+    state.pairing = { first: code, at: now };
+    $("scan-prompt").textContent = "Now scan the other person's badge";
+    feedback("queued", "First badge read", "", "Now scan the other person's badge (within 30 seconds).");
+    return;
+  }
+  state.pairing = { first: null, at: 0 };
+  $("scan-prompt").textContent = "Pairing: scan the first badge";
+  send({ kind: "pair", path: "connections", body: { scanner: pairing.first, scanned: code, nonce: newNonce() } });
+}
+
+function showAnswer(status, body, kind = "checkin") {
   const person = body.attendee || null;
   const name = person ? `${person.first_name} ${person.last_name}`.trim() : "";
-  if (status === 201) {
+  if (kind === "pair") {
+    const colour = status === 201 ? "ok" : status === 200 ? "warn" : "error";
+    feedback(colour, status < 300 ? "Contacts exchanged" : "Not saved", name, body.message || "");
+  } else if (status === 201) {
     feedback("ok", welcomeTitle(), name, [person && person.role, person && person.organisation].filter(Boolean).join(" · "), person);
   } else if (status === 200) {
     feedback("warn", "Already checked in", name, `Checked in at ${timeOf(body.checked_in_at)}`, person);
@@ -175,6 +211,25 @@ function welcomeTitle() {
 
 function titleFor(result) {
   return { revoked: "Badge revoked", closed: "Check-in is closed", conflict: "Already registered" }[result] || "Not checked in";
+}
+
+// After check-in, the kiosk screen shows the person's private link as a QR code until
+// the next person: scanning it makes their phone ready to record "I met you".
+async function showActivation(person) {
+  clearTimeout(state.activationTimer);
+  $("activation").hidden = true;
+  try {
+    const response = await api(eventPath(`attendees/${encodeURIComponent(person.code)}/activation.svg`));
+    if (!response.ok) return;
+    const image = $("activation-qr");
+    if (image.src) URL.revokeObjectURL(image.src);
+    image.src = URL.createObjectURL(await response.blob());
+    $("activation-name").textContent = person.first_name;
+    $("activation").hidden = false;
+    state.activationTimer = setTimeout(() => { $("activation").hidden = true; }, ACTIVATION_MS);
+  } catch (error) {
+    // Without the QR the check-in still stands; the invite email has the same link.
+  }
 }
 
 function timeOf(iso) {
@@ -194,6 +249,7 @@ function feedback(kind, title, name, detail, person = null) {
   const reprint = $("reprint-button");
   reprint.hidden = true;
   let stay = FEEDBACK_MS;
+  if (person && (kind === "ok" || kind === "warn")) showActivation(person);
   if (person && (kind === "ok" || kind === "warn") && state.kiosk.printing !== "off") {
     if (!person.badge_printed) {
       printBadge(person.code);
@@ -201,7 +257,7 @@ function feedback(kind, title, name, detail, person = null) {
       reprint.hidden = false;
       reprint.textContent = `Badge printed already (${person.print_count}×) — reprint`;
       reprint.onclick = () => { reprint.hidden = true; printBadge(person.code); };
-      stay = FEEDBACK_WITH_ACTION_MS;
+      stay = Math.max(stay, FEEDBACK_WITH_ACTION_MS);
     }
   }
   box.hidden = false;
@@ -274,23 +330,23 @@ function saveQueue(items) {
   updateConnection();
 }
 
-function enqueue(scan) {
-  saveQueue([...queue(), scan]);
+function enqueue(item) {
+  saveQueue([...queue(), item]);
 }
 
 async function syncQueue() {
   if (state.syncing || !queue().length) return;
   state.syncing = true;
   try {
-    for (const scan of queue()) {
+    for (const item of queue()) {
       try {
         // The nonce makes this safe to send twice: the server answers a replay with its first answer.
-        await api(eventPath("checkins"), { method: "POST", body: scan });
+        await api(eventPath(item.path), { method: "POST", body: item.body });
       } catch (error) {
         if (error instanceof Offline) break;
         throw error;
       }
-      saveQueue(queue().filter((item) => item.nonce !== scan.nonce));
+      saveQueue(queue().filter((queued) => queued.body.nonce !== item.body.nonce));
     }
   } finally {
     state.syncing = false;
@@ -511,6 +567,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("walkin-form").addEventListener("submit", submitWalkIn);
   document.querySelectorAll("[data-close]").forEach((b) => b.addEventListener("click", closePanels));
   $("camera-button").addEventListener("click", toggleCamera);
+  $("pair-button").addEventListener("click", togglePairing);
   $("feedback").addEventListener("click", (event) => { if (event.target.id !== "reprint-button") hideFeedback(); });
   window.addEventListener("online", checkHealth);
   start();

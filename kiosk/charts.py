@@ -1,0 +1,47 @@
+"""Geometry for the organiser's server-drawn SVG charts (no chart library, no CDN)."""
+
+import math
+import zlib
+
+PALETTE = ["#0b6bcb", "#17803d", "#b25e00", "#8e44ad", "#c0262d", "#16a085", "#d35400",
+           "#2c3e50", "#7f8c8d", "#b7950b"]
+
+
+def bar_chart(buckets, width=720, height=220, label_every=3):
+    """Bars for counts per 10 minutes (arrivals, connections): [(label, count)] in."""
+    if not buckets:
+        return None
+    top = max(count for _, count in buckets)
+    step = width / len(buckets)
+    bars = [{
+        "x": round(i * step + 1, 1), "width": round(max(step - 2, 1), 1),
+        "height": round(count / top * (height - 30), 1), "count": count,
+        "label": label if i % label_every == 0 else "", "time": label,
+    } for i, (label, count) in enumerate(buckets)]
+    for bar in bars:
+        bar["y"] = round(height - 20 - bar["height"], 1)
+    return {"bars": bars, "width": width, "height": height, "top": top}
+
+
+def network_picture(network, size=640):
+    """Who met whom as a circle: people grouped by organisation around it (one colour
+    each), a line for every connection. Deterministic and readable for a few hundred."""
+    nodes = sorted(network["nodes"], key=lambda n: (n["organisation"].casefold(),
+                                                     n["last_name"].casefold(), n["id"]))
+    if not nodes:
+        return None
+    centre, radius = size / 2, size / 2 - 40
+    position = {}
+    for i, node in enumerate(nodes):
+        angle = 2 * math.pi * i / len(nodes) - math.pi / 2
+        position[node["id"]] = (round(centre + radius * math.cos(angle), 1),
+                                round(centre + radius * math.sin(angle), 1))
+    colour = {org: PALETTE[zlib.crc32(org.encode()) % len(PALETTE)]
+              for org in {n["organisation"] for n in nodes}}
+    return {
+        "size": size,
+        "nodes": [{**n, "x": position[n["id"]][0], "y": position[n["id"]][1],
+                   "colour": colour[n["organisation"]]} for n in nodes],
+        "edges": [(*position[a], *position[b]) for a, b in network["edges"]],
+        "legend": sorted(colour.items(), key=lambda item: item[0].casefold())[:12],
+    }

@@ -1,0 +1,54 @@
+"""Requests from kiosks and phones carry a nonce; the first answer to each is kept.
+
+The answer is stored in the same transaction as the write it made, so a replay
+(an offline kiosk syncing, a retry after a lost response) gets the very same
+answer and records nothing new.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from .db import now
+from .errors import Invalid
+
+NONCE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+
+@dataclass
+class Answer:
+    """What a kiosk is told: an HTTP status, a machine-readable result, words for people."""
+
+    status: int
+    result: str
+    message: str
+    attendee: dict = field(default_factory=dict)
+    checked_in_at: str = ""
+    workshop: str = ""
+
+    def body(self):
+        fields = {"result": self.result, "message": self.message, "attendee": self.attendee,
+                  "checked_in_at": self.checked_in_at, "workshop": self.workshop}
+        return {k: v for k, v in fields.items() if v not in ("", {})}
+
+
+def check_nonce(nonce):
+    if not isinstance(nonce, str) or not NONCE.match(nonce):
+        raise Invalid("nonce must be 8 to 100 letters, digits or - _ . :")
+    return nonce
+
+
+def replayed(db, nonce):
+    """The answer first given to this nonce, or None."""
+    row = db.execute("SELECT status, body FROM api_replies WHERE nonce = ?", [nonce]).fetchone()
+    if row is None:
+        return None
+    body = json.loads(row[1])
+    return Answer(status=row[0], **body)
+
+
+def remember(db, nonce, kiosk, answer):
+    db.execute(
+        "INSERT INTO api_replies (nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?)",
+        [nonce, kiosk["id"] if kiosk else None, answer.status, json.dumps(answer.body()), now()],
+    )

@@ -1,0 +1,187 @@
+"""Attendees' phone pages: the public badge page a QR opens (/b/CODE), the private link
+that ties a browser to its attendee (/me/KEY), and the attendee's own page (/me).
+
+A badge code identifies; it never authorises. Only the private link does: it is
+kept in a signed, HttpOnly, SameSite=Lax cookie that lasts the event. Nothing is
+recorded on a GET; every form carries a CSRF token. No JavaScript: the pages stay
+light on venue Wi-Fi.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .. import connections
+from ..checkins import is_open
+from ..db import get_db
+from ..errors import KioskError
+from ..events import get_event
+from ..vcard import vcards
+from .limits import limiter
+
+bp = Blueprint("attendee", __name__)
+COOKIE = "kiosk_attendee"
+KEEP_AFTER_EVENT = timedelta(days=30)  # to look back at /me and download contacts
+
+
+def _signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="attendee-identity")
+
+
+@bp.before_app_request
+def load_attendee():
+    """g.attendee: the attendee this browser belongs to, or None."""
+    g.attendee = None
+    signed = request.cookies.get(COOKIE)
+    if signed:
+        try:
+            g.attendee = connections.identify(get_db(), _signer().loads(signed))
+        except BadSignature:
+            pass
+
+
+def identity_key():
+    """Rate limits count per attendee where the browser is identified, else per address."""
+    return f"attendee:{g.attendee['id']}" if g.attendee else request.remote_addr
+
+
+@bp.get("/me/<key>")
+def activate(key):
+    """The private link: remember this browser as the attendee, then show their page
+    (without the key in the address bar, so it is not shared with the page's URL)."""
+    attendee = connections.identify(get_db(), key)
+    if attendee is None:
+        return render_template("attendee/unknown_link.html"), 404
+    event = get_event(get_db(), attendee["event_slug"])
+    expires = datetime.fromisoformat(event["ends_at"]) + timedelta(
+        minutes=event["grace_minutes"]) + KEEP_AFTER_EVENT
+    response = redirect(url_for("attendee.me"))
+    response.set_cookie(COOKIE, _signer().dumps(key), expires=max(expires, _now() + KEEP_AFTER_EVENT),
+                        httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
+
+
+@bp.get("/me")
+def me():
+    me = _require_attendee()
+    db = get_db()
+    event = get_event(db, me["event_slug"])
+    return render_template(
+        "attendee/me.html", me=me, event=event, people=connections.people_met(db, me),
+        saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
+    )
+
+
+@bp.post("/me/connections/<int:connection_id>")
+def edit_connection(connection_id):
+    me = _require_attendee()
+    if request.form.get("action") == "remove":
+        connections.remove(get_db(), me, connection_id)
+        flash("Removed.", "success")
+    else:
+        connections.edit_note(get_db(), me, connection_id, request.form.get("note", ""),
+                              request.form.getlist("tags"))
+        flash("Note saved.", "success")
+    return redirect(url_for("attendee.me"))
+
+
+@bp.post("/me/choices")
+def choices():
+    me = _require_attendee()
+    form = request.form
+    connections.set_choices(get_db(), me, share_email="share_email" in form,
+                            share_linkedin="share_linkedin" in form, allow_scan="allow_scan" in form,
+                            leaderboard_opt_out="leaderboard_opt_out" in form)
+    flash("Your choices are saved.", "success")
+    return redirect(url_for("attendee.me"))
+
+
+@bp.get("/me/contacts.vcf")
+def contacts():
+    me = _require_attendee()
+    people = connections.people_met(get_db(), me)
+    return Response(vcards(people).encode("utf-8"), mimetype="text/vcard", headers={
+        "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
+
+
+@bp.get("/b/<code>")
+@bp.get("/B/<code>")
+@limiter.limit("60 per minute")
+def badge(code):
+    """The page a badge's QR opens: who this is, and for an attendee of the same
+    event, the "I met" button."""
+    db = get_db()
+    scanned, event = _badge_holder(code)
+    me = g.attendee if g.attendee and g.attendee["event_id"] == event["id"] else None
+    return render_template(
+        "attendee/badge.html", person=scanned, event=event, me=me, tags=connections.TAGS,
+        open=is_open(event, _now()), met=_already_met(db, me, scanned),
+    )
+
+
+@bp.post("/b/<code>")
+@bp.post("/B/<code>")
+@limiter.limit("30 per minute")
+@limiter.limit("30 per minute", key_func=identity_key)
+def met(code):
+    scanned, event = _badge_holder(code)
+    me = g.attendee if g.attendee and g.attendee["event_id"] == event["id"] else None
+    if me is None:
+        abort(403)
+    answer = connections.record(get_db(), event["slug"], me, scanned["code"], via="phone",
+                                note=request.form.get("note", ""), tags=request.form.getlist("tags"))
+    if answer.status >= 400:
+        return render_template("attendee/not_saved.html", answer=answer, person=scanned,
+                               event=event), answer.status
+    flash(answer.message, "success")
+    return redirect(url_for("attendee.badge", code=scanned["code"]))
+
+
+@bp.get("/b/<code>/photo.jpg")
+def photo(code):
+    """A badge holder's photo, for attendees of the same event only."""
+    scanned, event = _badge_holder(code)
+    if not (g.attendee and g.attendee["event_id"] == event["id"]) or not scanned["photo"]:
+        abort(404)
+    return Response(scanned["photo"], mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _badge_holder(code):
+    db = get_db()
+    row = db.execute(
+        "SELECT a.id, e.slug FROM attendees a JOIN events e ON e.id = a.event_id WHERE a.code = ?",
+        [code.upper()],
+    ).fetchone()
+    if row is None:
+        abort(404)
+    event = get_event(db, row[1])
+    scanned = connections.attendee_by_code(db, event, code)
+    if scanned["revoked_at"]:
+        abort(410)
+    return scanned, event
+
+
+def _already_met(db, me, scanned):
+    if me is None:
+        return False
+    return db.execute("SELECT 1 FROM connections WHERE scanner_id = ? AND scanned_id = ?",
+                      [me["id"], scanned["id"]]).fetchone() is not None
+
+
+def _require_attendee():
+    if g.attendee is None:
+        abort(Response(render_template("attendee/not_identified.html"), status=403))
+    return g.attendee
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+@bp.errorhandler(KioskError)
+def domain_error(exc):
+    return render_template("attendee/message.html", title="That did not work", message=str(exc)), exc.status
