@@ -1,7 +1,9 @@
-"""Benchmark: 16 kiosks checking people in against the real waitress server on loopback.
+"""Benchmark: 16 kiosks checking people in and pairing badges against the real waitress
+server on loopback.
 
 In one run against one server (python run.py, 8 threads):
-  throughput  16 clients in a closed loop: check-ins/s as a ratio to /healthz/s (goal >= 0.6)
+  throughput  16 clients in a closed loop: check-ins/s and recorded connections/s
+              (kiosk pair mode), each as a ratio to /healthz/s (goal >= 0.6)
   latency     an open loop at 100 check-ins/s for 10 s: p50 and p99 (goal p99 <= 50 ms)
   integrity   afterwards: one check-in per person scanned, an answer stored per nonce, no 5xx
 Every 10th request replays an earlier nonce and every 5th scans someone already in,
@@ -70,7 +72,7 @@ class Kiosk:
     def __init__(self, port, token, codes):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         self.token, self.codes = token, codes
-        self.sent, self.scanned, self.statuses = [], set(), {}
+        self.sent, self.scanned, self.statuses, self.paired = [], set(), {}, []
         self.latencies = []
 
     def healthz(self):
@@ -88,6 +90,21 @@ class Kiosk:
         self.scanned.add(code)
         body = json.dumps({"code": code, "nonce": nonce})
         self.connection.request("POST", "/api/v1/events/load/checkins", body=body, headers={
+            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        return self._answer()
+
+    def pair(self):
+        """Pair mode: this kiosk's people meet each other, one new pair per request."""
+        n = len(self.paired)
+        if n % 10 == 9:
+            first, second, nonce = self.paired[n // 2]
+        else:
+            first = self.codes[(n // (len(self.codes) - 1)) % len(self.codes)]
+            second = self.codes[(n % (len(self.codes) - 1) + 1 + n // (len(self.codes) - 1)) % len(self.codes)]
+            nonce = uuid.uuid4().hex
+        self.paired.append((first, second, nonce))
+        body = json.dumps({"scanner": first, "scanned": second, "nonce": nonce})
+        self.connection.request("POST", "/api/v1/events/load/connections", body=body, headers={
             "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
         return self._answer()
 
@@ -149,6 +166,7 @@ def main():
             kiosks = [Kiosk(port, tokens[i], codes[i * share:(i + 1) * share]) for i in range(CLIENTS)]
             health_rps = closed_loop(kiosks, Kiosk.healthz, PHASE_SECONDS)
             checkin_rps = closed_loop(kiosks, Kiosk.check_in, PHASE_SECONDS)
+            pair_rps = closed_loop(kiosks, Kiosk.pair, PHASE_SECONDS)
             latencies = open_loop(kiosks, RATE, RATE_SECONDS)
         finally:
             server.terminate()
@@ -156,9 +174,11 @@ def main():
         db = connect(Path(folder) / "load.db")
         checkins = db.execute("SELECT count(*) FROM checkins").fetchone()[0]
         replies = db.execute("SELECT count(*) FROM api_replies").fetchone()[0]
+        recorded = db.execute("SELECT count(*) FROM connections").fetchone()[0]
         db.close()
     scanned = set().union(*(k.scanned for k in kiosks))
-    nonces = {nonce for k in kiosks for _, nonce in k.sent}
+    nonces = {nonce for k in kiosks for _, nonce in k.sent} | {n for k in kiosks for *_, n in k.paired}
+    pairs = {(a, b) for k in kiosks for a, b, _ in k.paired}
     statuses = {}
     for k in kiosks:
         for status, n in k.statuses.items():
@@ -168,9 +188,12 @@ def main():
     print(f"{CLIENTS} kiosk clients on loopback, waitress with 8 threads")
     print(f"  /healthz                {health_rps:7.0f} requests/s")
     print(f"  check-ins               {checkin_rps:7.0f} requests/s   ratio {checkin_rps / health_rps:.2f} (goal >= 0.6)")
+    print(f"  connections (pair mode) {pair_rps:7.0f} requests/s   ratio {pair_rps / health_rps:.2f} (goal >= 0.6)")
     print(f"  at {RATE}/s for {RATE_SECONDS} s:       p50 {cut[49] * 1000:.1f} ms, p99 {cut[98] * 1000:.1f} ms "
           f"(goal p99 <= 50 ms), {len(latencies)} requests")
-    print(f"  afterwards: {checkins} check-ins for {len(scanned)} people scanned "
+    print(f"  afterwards: {recorded} connections for {len(pairs)} pairs sent "
+          f"({'exact' if recorded == len(pairs) else 'MISMATCH'}); "
+          f"{checkins} check-ins for {len(scanned)} people scanned "
           f"({'exact' if checkins == len(scanned) else 'MISMATCH'}), {replies} stored answers for "
           f"{len(nonces)} nonces ({'exact' if replies == len(nonces) else 'MISMATCH'}), "
           f"statuses {dict(sorted(statuses.items()))}")
