@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from .attendee_import import import_attendees
-from .db import write
+from .db import query, write
 from .errors import NotFound
 from .events import add_workshop, create_event, get_event
 from .kiosks import create_kiosk
@@ -78,7 +78,33 @@ def setup_demo(db):
         for slug, title, room in WORKSHOPS:
             add_workshop(db, SLUG, slug, title, room=room)
     import_attendees(db, SLUG, ATTENDEES_CSV.encode())
+    _demo_connections(db)
     password = secrets.token_urlsafe(12)
     create_user(db, ORGANISER_EMAIL, password)
     _, token = create_kiosk(db, SLUG, KIOSK_NAME)
     return {"email": ORGANISER_EMAIL, "password": password, "kiosk_token": token, "event": SLUG}
+
+
+# Who met whom in the demo (by email prefix), so the organiser's pages have a picture.
+MET = [
+    ("amelia.hughes", "grace.whitfield", "Asked about a teaching fellowship"),
+    ("amelia.hughes", "seun.adeyemi", ""), ("amelia.hughes", "priya.raghunathan", "Same year!"),
+    ("seun.adeyemi", "hannah.schmidt", "Cardiology taster week"), ("zoe.angstrom", "ingrid.solberg", ""),
+    ("kwame.mensah", "amelia.hughes", ""), ("kwame.mensah", "ewan.macleod", "Edinburgh-Glasgow study group"),
+    ("priya.raghunathan", "mohammed.alahmad", "Emergency medicine elective"),
+    ("natalia.ivanova", "grace.whitfield", "Research methods course"), ("tom.baker", "aisha.bello", ""),
+    ("sofia.rossi", "leila.haddad", "Psychiatry research"), ("jaewon.park", "wang.xiaoming", ""),
+]
+
+
+def _demo_connections(db):
+    """A few connections on first setup; later runs leave what people recorded alone."""
+    from .connections import record
+
+    event = get_event(db, SLUG)
+    if db.execute("SELECT count(*) FROM connections WHERE event_id = ?", [event["id"]]).fetchone()[0]:
+        return
+    people = {row["email"].split("@")[0]: row
+              for row in query(db, "SELECT * FROM attendees WHERE event_id = ?", [event["id"]])}
+    for scanner, scanned, note in MET:
+        record(db, SLUG, people[scanner], people[scanned]["code"], via="phone", note=note)
