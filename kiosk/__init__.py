@@ -21,6 +21,7 @@ DEFAULTS = {
     "SMTP_PASSWORD": "",
     "SMTP_SECURITY": "starttls",
     "MAIL_FROM": "kiosk@localhost",
+    "MAIL_PER_MINUTE": 0,  # a provider's sending limit; 0 sends as fast as the server takes
     "FONT_DIR": "",
     # A CSV export of a large event is a few MB; anything far bigger is a mistake.
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
@@ -67,14 +68,16 @@ def create_app(test_config=None):
     db.init_app(app)
 
     from . import cli
-    from .views import admin, api, attendee, auth, door
+    from .views import admin, api, attendee, auth, door, mail
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(attendee.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(door.bp)
+    app.register_blueprint(mail.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
+    csrf.exempt(attendee.unsubscribe)  # RFC 8058 one-click: the signed token is the proof
     cli.register(app)
     app.add_url_rule("/", endpoint="index", view_func=admin.index)
     return app

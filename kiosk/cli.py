@@ -17,11 +17,13 @@ from .attendees import LIST_COLUMNS, list_attendees, private_link, public_listin
 from .badge_printing import SORTS, print_badges
 from .connections import EXPORT_COLUMNS, export_rows
 from .db import get_db
+from .digests import send
 from .demo import setup_demo
 from .errors import KioskError
 from .events import EXCHANGE_MODES, add_workshop, create_event
 from .exports import csv_text
 from .kiosks import KIOSK_MODES, PRINTING, create_kiosk
+from .mail import mailer_from_config
 from .users import ROLES, create_user
 
 
@@ -234,6 +236,41 @@ def export_connections_command(slug):
     click.echo(csv_text(export_rows(get_db(), slug), EXPORT_COLUMNS), nl=False)
 
 
+def _send(kind, slug, dry_run, only, **options):
+    progress = ProgressBar("Sending")
+    try:
+        report = send(get_db(), slug, kind, mailer_from_config(current_app.config), only=only,
+                      dry_run=dry_run, on_progress=progress, **options)
+    finally:
+        progress.close()
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command("send-digests")
+@click.argument("slug")
+@click.option("--dry-run", is_flag=True, help="Render every digest and count; send nothing.")
+@click.option("--only", metavar="EMAIL", help="Send to this attendee only.")
+@click.option("--include-unconnected", is_flag=True,
+              help="Also mail people with no connection a list of people they could still reach.")
+@friendly_errors
+def send_digests_command(slug, dry_run, only, include_unconnected):
+    """Send each attendee one email with the people they met (exactly once)."""
+    _send("digest", slug, dry_run, only, include_unconnected=include_unconnected)
+
+
+@click.command("send-invites")
+@click.argument("slug")
+@click.option("--dry-run", is_flag=True, help="Render every invite and count; send nothing.")
+@click.option("--only", metavar="EMAIL", help="Send to this attendee only.")
+@click.option("--attach-badge", is_flag=True, help="Attach the attendee's badge PDF.")
+@friendly_errors
+def send_invites_command(slug, dry_run, only, attach_badge):
+    """Send each attendee their private "I met you" link before the event (exactly once)."""
+    _send("invite", slug, dry_run, only, attach_badge=attach_badge)
+
+
 @click.command("demo")
 @friendly_errors
 def demo_command():
@@ -261,5 +298,7 @@ COMMANDS = [
     private_link_command,
     badges_command,
     export_connections_command,
+    send_invites_command,
+    send_digests_command,
     demo_command,
 ]

@@ -173,4 +173,10 @@ INSERT INTO attendee_search (attendee_search) VALUES ('rebuild');
 ALTER TABLE attendees ADD COLUMN leaderboard_opt_out INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX connections_by_event ON connections (event_id, at);
 """,
+    """
+-- Mail: attendees may opt out of an event's mail (List-Unsubscribe, one click).
+ALTER TABLE attendees ADD COLUMN mail_opt_out_at TEXT;
+ALTER TABLE outbox ADD COLUMN recipient TEXT NOT NULL DEFAULT '';
+CREATE INDEX outbox_by_status ON outbox (event_id, kind, status);
+""",
 ]

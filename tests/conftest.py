@@ -160,6 +160,49 @@ def live_server(tmp_path):
     server.stop()
 
 
+class SMTPRecorder:
+    """An aiosmtpd handler that keeps every message, and can answer as told: a list of
+    replies to give DATA in turn (e.g. "451 4.3.0 Try again later"), a delay before answering."""
+
+    def __init__(self):
+        self.messages = []
+        self.replies = []
+        self.delay = 0.0
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        if self.replies:
+            reply = self.replies.pop(0)
+            if not reply.startswith("250"):
+                return reply
+        self.messages.append(envelope)  # delivered: the client may not hear so before a kill
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return "250 2.0.0 Message accepted"
+
+    def parsed(self):
+        from email import policy
+        from email.parser import BytesParser
+
+        return [BytesParser(policy=policy.default).parsebytes(e.content) for e in self.messages]
+
+    def recipients(self):
+        return [to for e in self.messages for to in e.rcpt_tos]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port; yields (recorder, port)."""
+    from aiosmtpd.controller import Controller
+
+    recorder = SMTPRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield recorder, controller.port
+    controller.stop()
+
+
 @pytest.fixture(scope="session")
 def playwright():
     """Playwright driving Debian's Chromium. Missing Chromium is a failure, not a skip:

@@ -15,7 +15,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import connections
+from .. import connections, digests
 from ..checkins import is_open
 from ..db import get_db
 from ..errors import KioskError
@@ -148,6 +148,21 @@ def photo(code):
     if not (g.attendee and g.attendee["event_id"] == event["id"]) or not scanned["photo"]:
         abort(404)
     return Response(scanned["photo"], mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_confirm(token):
+    """A GET only asks (link checkers and previews open links); the button opts out."""
+    person = digests.unsubscriber(get_db(), token)
+    return render_template("attendee/unsubscribe.html", person=person, done=bool(person["mail_opt_out_at"]))
+
+
+@bp.post("/unsubscribe/<token>")
+def unsubscribe(token):
+    """One click (RFC 8058): mail clients POST `List-Unsubscribe=One-Click` here without
+    any page, so no CSRF token; the signed token is the proof."""
+    person = digests.unsubscribe(get_db(), token)
+    return render_template("attendee/unsubscribe.html", person=person, done=True)
 
 
 def _badge_holder(code):

@@ -1,0 +1,288 @@
+"""Invites before the event and contact digests after it, through an outbox.
+
+One outbox row per (event, attendee, kind), created before anything is sent:
+queued -> sending -> sent | retry (a 4xx, tried again with backoff) | failed (a 5xx,
+with the server's reply). A row is marked `sending` (committed) before its message
+goes to the server and `sent` right after, so running again never sends a second
+copy to anyone marked sent; after a killed run, only the one row left `sending` can
+arrive twice, and the report names it. Each row has a fixed Message-ID.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from urllib.parse import quote
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .badge_printing import badge_pdf
+from .connections import people_met
+from .db import now, query, write
+from .errors import Invalid, NotFound
+from .events import get_event, local_time
+from .mail import MailUnavailable, Permanent, Temporary
+from .vcard import vcards
+
+KINDS = ("invite", "digest")
+MAX_ATTEMPTS = 5
+BACKOFF_MINUTES = (1, 5, 15, 60)
+
+
+@dataclass
+class Report:
+    sent: list = field(default_factory=list)
+    retry: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # (email, reply)
+    skipped: int = 0  # sent before, or opted out
+    maybe_twice: list = field(default_factory=list)  # in flight when an earlier run was killed
+    dry_run: bool = False
+
+    def summary(self):
+        verb = "would send" if self.dry_run else "sent"
+        text = (f"{verb} {len(self.sent)}, skipped {self.skipped} (sent before or opted out), "
+                f"retry later {len(self.retry)}, failed {len(self.failed)}")
+        for email, reply in self.failed:
+            text += f"\n  failed: {email}: {reply}"
+        if self.maybe_twice:
+            text += ("\n  sent again after an interrupted run (may have arrived twice): "
+                     + ", ".join(self.maybe_twice))
+        return text
+
+
+def eligible(db, event, kind, *, include_unconnected=False, only=None):
+    """Who should get this kind of mail: not revoked, not opted out; for digests, people
+    with a connection (in a mutual event, either way), plus everyone else if asked."""
+    sql = "SELECT a.* FROM attendees a WHERE a.event_id = :e AND a.revoked_at IS NULL"
+    if kind == "digest" and not include_unconnected:
+        either_way = "OR c.scanned_id = a.id" if event["exchange_mode"] == "mutual" else ""
+        sql += f""" AND EXISTS (SELECT 1 FROM connections c
+                    WHERE c.event_id = :e AND (c.scanner_id = a.id {either_way}))"""
+    if only:
+        sql += " AND a.email = :only"
+    return query(db, sql + " ORDER BY a.id", {"e": event["id"], "only": only})
+
+
+def queue(db, event, kind, **options):
+    """Create the outbox rows that do not exist yet; returns how many are new."""
+    people = eligible(db, event, kind, **options)
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
+    stamp = now()
+    with write(db):
+        before = db.execute("SELECT total_changes()").fetchone()[0]
+        db.conn.executemany(
+            """INSERT OR IGNORE INTO outbox (event_id, attendee_id, kind, message_id, created_at, recipient)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [(event["id"], p["id"], kind, f"<{kind}.{event['slug']}.{p['code']}@{domain}>", stamp, p["email"])
+             for p in people if p["mail_opt_out_at"] is None],
+        )
+        return db.execute("SELECT total_changes()").fetchone()[0] - before
+
+
+def send(db, event_slug, kind, mailer, *, only=None, dry_run=False, include_unconnected=False,
+         attach_badge=False, on_progress=None):
+    """Queue and send this kind of mail for an event; returns a Report. Raises
+    MailUnavailable, having marked nothing sent, when the server cannot be reached."""
+    if kind not in KINDS:
+        raise Invalid(f"kind must be one of {', '.join(KINDS)}")
+    event = get_event(db, event_slug)
+    if only and not query(db, "SELECT 1 FROM attendees WHERE event_id = ? AND email = ?", [event["id"], only]):
+        raise NotFound(f"no attendee with email {only!r} in event {event_slug!r}")
+    report = Report(dry_run=dry_run)
+    if dry_run:
+        people = [p for p in eligible(db, event, kind, include_unconnected=include_unconnected, only=only)
+                  if p["mail_opt_out_at"] is None]
+        for person in people:
+            build(db, event, kind, person, attach_badge=attach_badge)  # every message renders
+            report.sent.append(person["email"])
+        return report
+    queue(db, event, kind, include_unconnected=include_unconnected, only=only)
+    rows = _due(db, event, kind, only)
+    report.skipped = _skipped(db, event, kind, only)
+    report.maybe_twice = [row["recipient"] for row in rows if row["status"] == "sending"]
+    if not rows:
+        return report
+    mailer.open()
+    try:
+        for index, row in enumerate(rows, 1):
+            _deliver(db, event, kind, row, mailer, report, attach_badge)
+            if on_progress:
+                on_progress(index, len(rows))
+    finally:
+        mailer.close()
+    return report
+
+
+def _due(db, event, kind, only):
+    sql = """SELECT o.*, a.email FROM outbox o JOIN attendees a ON a.id = o.attendee_id
+             WHERE o.event_id = :e AND o.kind = :k AND a.revoked_at IS NULL AND a.mail_opt_out_at IS NULL
+               AND (o.status IN ('queued', 'sending') OR (o.status = 'retry' AND o.next_try_at <= :now))"""
+    if only:
+        sql += " AND a.email = :only"
+    return query(db, sql + " ORDER BY o.id", {"e": event["id"], "k": kind, "now": now(), "only": only})
+
+
+def _skipped(db, event, kind, only):
+    sql = """SELECT count(*) FROM outbox o JOIN attendees a ON a.id = o.attendee_id
+             WHERE o.event_id = ? AND o.kind = ? AND (o.status = 'sent' OR a.mail_opt_out_at IS NOT NULL)"""
+    params = [event["id"], kind]
+    if only:
+        sql += " AND a.email = ?"
+        params.append(only)
+    return db.execute(sql, params).fetchone()[0]
+
+
+def _deliver(db, event, kind, row, mailer, report, attach_badge):
+    person = query(db, "SELECT * FROM attendees WHERE id = ?", [row["attendee_id"]])[0]
+    message = build(db, event, kind, person, message_id=row["message_id"], attach_badge=attach_badge)
+    _set(db, row, status="sending", attempts=row["attempts"] + 1)
+    try:
+        mailer.send(message)
+    except Temporary as exc:
+        attempts = row["attempts"] + 1
+        if attempts >= MAX_ATTEMPTS:
+            _set(db, row, status="failed", last_error=str(exc))
+            report.failed.append((person["email"], str(exc)))
+        else:
+            wait = timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1])
+            _set(db, row, status="retry", last_error=str(exc),
+                 next_try_at=(datetime.now(timezone.utc) + wait).isoformat(timespec="seconds"))
+            report.retry.append(person["email"])
+    except Permanent as exc:
+        _set(db, row, status="failed", last_error=str(exc))
+        report.failed.append((person["email"], str(exc)))
+    except MailUnavailable:
+        _set(db, row, status="queued", attempts=row["attempts"])  # it never left
+        raise
+    else:
+        _set(db, row, status="sent", sent_at=now(), last_error="")
+        report.sent.append(person["email"])
+
+
+def _set(db, row, **values):
+    with write(db):
+        db["outbox"].update(row["id"], values)
+
+
+def retry_failed(db, event_slug, outbox_id):
+    """The organiser's retry button: a failed message goes back in the queue."""
+    event = get_event(db, event_slug)
+    with write(db):
+        changed = db.execute(
+            "UPDATE outbox SET status = 'queued', attempts = 0 WHERE id = ? AND event_id = ? "
+            "AND status IN ('failed', 'retry')", [outbox_id, event["id"]]).rowcount
+    if not changed:
+        raise NotFound("no failed message to retry")
+
+
+def status_counts(db, event_slug):
+    event = get_event(db, event_slug)
+    counts = {(kind, status): n for kind, status, n in db.execute(
+        "SELECT kind, status, count(*) FROM outbox WHERE event_id = ? GROUP BY kind, status", [event["id"]])}
+    opted_out = db.execute("SELECT count(*) FROM attendees WHERE event_id = ? AND mail_opt_out_at IS NOT NULL",
+                           [event["id"]]).fetchone()[0]
+    problems = query(db, """SELECT o.id, o.kind, o.status, o.attempts, o.last_error, o.next_try_at, a.email
+                            FROM outbox o JOIN attendees a ON a.id = o.attendee_id
+                            WHERE o.event_id = ? AND o.status IN ('retry', 'failed', 'sending')
+                            ORDER BY o.id""", [event["id"]])
+    return {"counts": counts, "opted_out": opted_out, "problems": problems}
+
+
+# ---------- the messages ----------
+
+def build(db, event, kind, person, *, message_id=None, to=None, attach_badge=False):
+    """The EmailMessage for one attendee: plain text and HTML (inline styles, no remote
+    images), contacts.vcf with a digest, the badge PDF with an invite if asked."""
+    config = current_app.config
+    base = config["BASE_URL"]
+    token = unsubscribe_token(person)
+    context = {"event": event, "person": person, "base_url": base,
+               "unsubscribe_url": f"{base}/unsubscribe/{token}",
+               "when": lambda iso: local_time(event, iso)}
+    attachments = []
+    if kind == "invite":
+        context["private_link"] = f"{base}/me/{person['private_key']}"
+        subject = f"Your link for {event['name']}: save the people you meet"
+        template = "invite"
+        if attach_badge:
+            attachments.append((badge_pdf(db, event["slug"], person["code"], base_url=base,
+                                          layout="4x3in", font_dir=config["FONT_DIR"]),
+                                "application", "pdf", "badge.pdf"))
+    else:
+        people = people_met(db, person)
+        context["people"] = people
+        if people:
+            count = len(people)
+            subject = f"Your {count} connection{'s' if count != 1 else ''} from {event['name']}"
+            template = "digest"
+            attachments.append((vcards(people).encode("utf-8"), "text", "vcard", "contacts.vcf"))
+        else:
+            context["reachable"] = reachable(db, person)
+            subject = f"People you could still reach from {event['name']}"
+            template = "reach_out"
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to or formataddr((f"{person['first_name']} {person['last_name']}".strip(), person["email"]))
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id or f"<{kind}.{event['slug']}.{person['code']}.preview@localhost>"
+    message["List-Unsubscribe"] = (f"<{base}/unsubscribe/{token}>, "
+                                   f"<mailto:{config['MAIL_FROM']}?subject={quote('unsubscribe ' + token)}>")
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(render_template(f"email/{template}.txt", **context))
+    message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    for data, maintype, subtype, filename in attachments:
+        params = {"charset": "utf-8"} if maintype == "text" else None
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params)
+    return message
+
+
+def reachable(db, person, limit=15):
+    """For someone with no connection: consenting people from their workshops (or the event)."""
+    return query(
+        db,
+        """SELECT DISTINCT o.first_name, o.last_name, o.role, o.organisation,
+                  CASE WHEN o.share_email THEN o.email ELSE '' END AS email,
+                  CASE WHEN o.share_linkedin THEN o.linkedin_url ELSE '' END AS linkedin_url
+           FROM attendees o
+           WHERE o.event_id = :e AND o.id != :me AND o.revoked_at IS NULL AND o.allow_scan = 1
+             AND (o.share_email = 1 OR (o.share_linkedin = 1 AND o.linkedin_url != ''))
+             AND (NOT EXISTS (SELECT 1 FROM checkins WHERE attendee_id = :me AND workshop_id IS NOT NULL)
+                  OR o.id IN (SELECT c2.attendee_id FROM checkins c1 JOIN checkins c2
+                              ON c2.workshop_id = c1.workshop_id
+                              WHERE c1.attendee_id = :me AND c1.workshop_id IS NOT NULL))
+           ORDER BY o.last_name, o.first_name LIMIT :limit""",
+        {"e": person["event_id"], "me": person["id"], "limit": limit},
+    )
+
+
+# ---------- unsubscribing ----------
+
+def _unsubscribe_signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
+
+
+def unsubscribe_token(person):
+    return _unsubscribe_signer().dumps([person["id"], person["event_id"]])
+
+
+def unsubscriber(db, token):
+    """The attendee a (signed) unsubscribe token names, or NotFound."""
+    try:
+        attendee_id, event_id = _unsubscribe_signer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise NotFound("this unsubscribe link is not valid")
+    rows = query(db, "SELECT * FROM attendees WHERE id = ? AND event_id = ?", [attendee_id, event_id])
+    if not rows:
+        raise NotFound("this unsubscribe link is not valid")
+    return rows[0]
+
+
+def unsubscribe(db, token):
+    """Opt the attendee out of further mail for the event (idempotent)."""
+    person = unsubscriber(db, token)
+    with write(db):
+        db.execute("UPDATE attendees SET mail_opt_out_at = coalesce(mail_opt_out_at, ?) WHERE id = ?",
+                   [now(), person["id"]])
+    return person
