@@ -12,6 +12,8 @@ from pathlib import Path
 from .errors import KioskError
 
 SMTP_TIMEOUT_SECONDS = 30
+# How messages built with the classic MIME classes are written out: CRLF, as on the wire.
+WIRE = policy.compat32.clone(linesep="\r\n")
 
 
 class MailUnavailable(KioskError):
@@ -119,7 +121,7 @@ class FileMailer:
 
     def send(self, message):
         name = message["Message-ID"].strip("<>").replace("/", "_").replace("@", "_at_")
-        (self.folder / f"{name}.eml").write_bytes(message.as_bytes(policy=policy.SMTP))
+        (self.folder / f"{name}.eml").write_bytes(message.as_bytes(policy=WIRE))
 
     def close(self):
         pass

@@ -15,6 +15,8 @@ def escape(value):
 def fold(line):
     """Split a content line into pieces of at most 75 octets, continuation lines
     starting with a space, never inside a multi-byte character."""
+    if len(line.encode("utf-8")) <= FOLD_OCTETS:
+        return line
     pieces, current, size = [], "", 0
     limit = FOLD_OCTETS
     for char in line:

@@ -45,7 +45,8 @@ def outbox(slug):
 def preview(slug, attendee_id):
     db = get_db()
     event = get_event(db, slug)
-    message = digests.build(db, event, request.args.get("kind", "digest"), get_attendee(db, event, attendee_id))
+    message = digests.readable(digests.build(db, event, request.args.get("kind", "digest"),
+                                             get_attendee(db, event, attendee_id)))
     if request.args.get("format") == "text":
         return Response(message.get_body(("plain",)).get_content(), mimetype="text/plain")
     return Response(message.get_body(("html",)).get_content(), mimetype="text/html",
