@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import connections, digests
 from ..checkins import is_open
-from ..db import get_db
+from ..db import get_db, query
 from ..errors import KioskError
 from ..events import get_event
 from ..vcard import vcards
@@ -166,18 +166,14 @@ def unsubscribe(token):
 
 
 def _badge_holder(code):
+    """The badge's holder and their event (codes are unique across events)."""
     db = get_db()
-    row = db.execute(
-        "SELECT a.id, e.slug FROM attendees a JOIN events e ON e.id = a.event_id WHERE a.code = ?",
-        [code.upper()],
-    ).fetchone()
-    if row is None:
+    found = query(db, "SELECT * FROM attendees WHERE code = ?", [code.upper()])
+    if not found:
         abort(404)
-    event = get_event(db, row[1])
-    scanned = connections.attendee_by_code(db, event, code)
-    if scanned["revoked_at"]:
+    if found[0]["revoked_at"]:
         abort(410)
-    return scanned, event
+    return found[0], query(db, "SELECT * FROM events WHERE id = ?", [found[0]["event_id"]])[0]
 
 
 def _already_met(db, me, scanned):
