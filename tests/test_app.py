@@ -122,3 +122,22 @@ def test_private_keys_are_long_and_separate():
     key = new_private_key()
     assert len(key) * 6 >= 128
     assert key != new_private_key()
+
+
+def test_security_headers_on_every_page(client):
+    for path in ("/login", "/healthz", "/door", "/b/ZZZZZZZZZZZZZ"):
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_no_inline_scripts_in_any_template():
+    from pathlib import Path
+
+    for template in (Path(__file__).resolve().parent.parent / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert "<script>" not in text and "onclick=" not in text and "javascript:" not in text, template

@@ -19,6 +19,9 @@ from .auth import require_login
 bp = Blueprint("mail", __name__, url_prefix="/admin/events/<slug>/mail")
 bp.before_request(require_login)
 _jobs = {}  # (slug, kind) -> {"thread", "done", "total", "summary"}
+# A message shown inside the mail page's sandboxed frame: styles only, framed by this site only.
+FRAMED_MAIL = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+               "X-Frame-Options": "SAMEORIGIN"}
 _jobs_lock = threading.Lock()
 
 
@@ -50,7 +53,7 @@ def preview(slug, attendee_id):
     if request.args.get("format") == "text":
         return Response(message.get_body(("plain",)).get_content(), mimetype="text/plain")
     return Response(message.get_body(("html",)).get_content(), mimetype="text/html",
-                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+                    headers=FRAMED_MAIL)
 
 
 @bp.post("/test")
@@ -126,5 +129,5 @@ def saved_file(slug, name):
         if file_name == name and f".{slug}." in name:
             body = message.get_body(("html", "plain"))
             return Response(body.get_content(), mimetype=body.get_content_type(),
-                            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+                            headers=FRAMED_MAIL)
     abort(404)
