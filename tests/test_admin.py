@@ -217,3 +217,31 @@ def test_names_are_escaped_in_pages(organiser, db):
     page = upload_page.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_staff_run_the_door_but_cannot_export_delete_or_mail(app, client, db):
+    from kiosk.users import create_user
+
+    create_user(db, "staff@example.org", "door staff password", role="staff")
+    post_form(client, "/login", {"email": "staff@example.org", "password": "door staff password"})
+    import_attendees_for(db)
+    attendee_id = list_attendees(db, "spring")[0]["id"]
+    assert client.get("/admin/events/spring/attendees").status_code == 200
+    assert client.get("/admin/events/spring/badges").status_code == 200
+    refused = [
+        client.get("/admin/events/spring/connections.csv"),
+        client.get("/admin/events/spring/mail"),
+        client.get("/admin/events/spring/import"),
+        post_form(client, f"/admin/events/spring/attendees/{attendee_id}/revoke"),
+        post_form(client, "/admin/", {"name": "X", "slug": "x", "starts": "2026-01-01T09:00",
+                                      "ends": "2026-01-01T10:00"}),
+    ]
+    assert [r.status_code for r in refused] == [403] * 5
+    assert "staff account" in refused[0].get_data(as_text=True)
+    assert list_attendees(db, "spring")[0]["revoked_at"] is None
+
+
+def import_attendees_for(db):
+    from kiosk.attendee_import import import_attendees
+
+    import_attendees(db, "spring", b"Name,Email\nAnn Lee,ann@example.org\n")

@@ -32,7 +32,7 @@ from ..events import add_workshop, create_event, get_event, list_events, list_wo
 from .. import connections as connections_domain
 from .. import kiosks as kiosks_domain
 from ..kiosks import create_kiosk, list_kiosks
-from .auth import require_login
+from .auth import organiser_only, require_login, require_organiser
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_login)
@@ -53,6 +53,9 @@ def index():
 def events():
     db = get_db()
     if request.method == "POST":
+        refused = require_organiser()
+        if refused:
+            return refused
         form = request.form
         try:
             event = create_event(
@@ -113,6 +116,7 @@ def leaderboard(slug):
 
 
 @bp.get("/events/<slug>/connections.csv")
+@organiser_only
 def export_connections(slug):
     rows = connections_domain.export_rows(get_db(), slug)
     return Response(csv_text(rows, connections_domain.EXPORT_COLUMNS), mimetype="text/csv",
@@ -120,6 +124,7 @@ def export_connections(slug):
 
 
 @bp.post("/events/<slug>/attendees/<int:attendee_id>/private-link")
+@organiser_only
 def new_private_link(slug, attendee_id):
     attendee_domain.new_private_link(get_db(), slug, attendee_id)
     flash("A new private link is issued; the old link and the phones it opened no longer work.",
@@ -128,6 +133,7 @@ def new_private_link(slug, attendee_id):
 
 
 @bp.post("/events/<slug>/workshops")
+@organiser_only
 def workshops(slug):
     form = request.form
     try:
@@ -163,6 +169,7 @@ def kiosks(slug):
 
 
 @bp.post("/events/<slug>/kiosks/revoke")
+@organiser_only
 def revoke_kiosk(slug):
     name = request.form.get("name", "")
     kiosks_domain.revoke_kiosk(get_db(), slug, name)
@@ -219,6 +226,7 @@ def edit_attendee(slug, attendee_id):
 
 
 @bp.post("/events/<slug>/attendees/<int:attendee_id>/revoke")
+@organiser_only
 def revoke_attendee(slug, attendee_id):
     revoke = request.form.get("action") != "restore"
     attendee = attendee_domain.set_revoked(get_db(), slug, attendee_id, revoke)
@@ -253,6 +261,7 @@ def attendee_photo_image(slug, attendee_id):
 
 
 @bp.route("/events/<slug>/import", methods=["GET", "POST"])
+@organiser_only
 def import_upload(slug):
     """Upload: check the file (a dry run) and show the preview; the file waits for confirm."""
     event = get_event(get_db(), slug)
@@ -272,6 +281,7 @@ def import_upload(slug):
 
 
 @bp.post("/events/<slug>/import/confirm")
+@organiser_only
 def import_confirm(slug):
     path = _upload_path(request.form.get("upload_id", ""))
     if path is None or not path.exists():

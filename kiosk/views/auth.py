@@ -1,8 +1,11 @@
 """Organiser login and logout; every admin page requires a logged-in user."""
 
+import functools
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for,
+)
 
 from ..db import get_db
 from ..users import authenticate, get_user
@@ -22,6 +25,25 @@ def require_login():
     if g.user is None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None
+
+
+def require_organiser():
+    """A before_request hook (or a view's first call): staff accounts run the door
+    (kiosks, walk-ins, badges, attendee corrections) but cannot import, export, delete,
+    revoke or send mail."""
+    refused = require_login()
+    if refused is None and g.user["role"] != "organiser":
+        abort(Response(render_template("admin/error.html",
+                                       message="Only organisers can do this; your account is a staff account."),
+                       status=403))
+    return refused
+
+
+def organiser_only(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        return require_organiser() or view(*args, **kwargs)
+    return wrapper
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -14,10 +14,10 @@ from ..db import connect, get_db
 from ..errors import KioskError
 from ..events import get_event
 from ..mail import Permanent, Temporary, mailer_from_config, saved_messages
-from .auth import require_login
+from .auth import require_organiser
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/events/<slug>/mail")
-bp.before_request(require_login)
+bp.before_request(require_organiser)
 _jobs = {}  # (slug, kind) -> {"thread", "done", "total", "summary"}
 # A message shown inside the mail page's sandboxed frame: styles only, framed by this site only.
 FRAMED_MAIL = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'",
