@@ -16,7 +16,7 @@ from .attendee_import import import_attendees
 from .attendees import LIST_COLUMNS, list_attendees, private_link, public_listing
 from .badge_printing import SORTS, print_badges
 from .connections import EXPORT_COLUMNS, export_rows
-from .db import get_db
+from .db import backup, get_db
 from .digests import send
 from .demo import setup_demo
 from .errors import KioskError
@@ -271,6 +271,17 @@ def send_invites_command(slug, dry_run, only, attach_badge):
     _send("invite", slug, dry_run, only, attach_badge=attach_badge)
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@friendly_errors
+def backup_command(path):
+    """Copy the database to PATH, safely while the service runs (restore: README)."""
+    if path.exists():
+        raise click.ClickException(f"{path} exists already; choose a new file name")
+    check = backup(get_db(), path)
+    click.echo(f"backed up to {path} (integrity check: {check})")
+
+
 @click.command("demo")
 @friendly_errors
 def demo_command():
@@ -300,5 +311,6 @@ COMMANDS = [
     export_connections_command,
     send_invites_command,
     send_digests_command,
+    backup_command,
     demo_command,
 ]

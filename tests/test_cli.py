@@ -178,3 +178,46 @@ def test_cli_as_a_real_process(tmp_path):
     assert run.returncode != 0
     assert "no event with slug 'missing'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_backup_while_writing_restores_to_a_working_service(app, runner, db, tmp_path):
+    """A backup taken while check-ins are being written is consistent and serves again."""
+    import threading
+    import uuid
+    from datetime import datetime, timedelta, timezone
+
+    from kiosk import create_app
+    from kiosk.attendee_import import import_attendees
+    from kiosk.checkins import check_in
+    from kiosk.db import connect
+    from kiosk.events import create_event
+
+    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    create_event(db, "live", "Live", start.isoformat(), (start + timedelta(hours=4)).isoformat())
+    import_attendees(db, "live", ("Name,Email\n" + "\n".join(f"P {i},p{i}@x.org" for i in range(400))).encode())
+    codes = [row[0] for row in db.execute("SELECT code FROM attendees WHERE event_id = 2")]
+    stop = threading.Event()
+
+    def write_checkins():
+        writer = connect(app.config["DATABASE"])
+        for code in codes:
+            if stop.is_set():
+                break
+            check_in(writer, "live", code, uuid.uuid4().hex)
+        writer.close()
+
+    thread = threading.Thread(target=write_checkins)
+    thread.start()
+    result = runner.invoke(args=["backup", str(tmp_path / "copy.db")])
+    stop.set()
+    thread.join()
+    assert result.exit_code == 0 and "integrity check: ok" in result.output
+    restored = create_app({"INSTANCE_PATH": str(tmp_path / "restored"), "DATABASE": str(tmp_path / "copy.db"),
+                           "SECRET_KEY": "x"})
+    copy = connect(tmp_path / "copy.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT count(*) FROM attendees").fetchone()[0] == 400
+    checkins = copy.execute("SELECT count(*) FROM checkins").fetchone()[0]
+    assert checkins == copy.execute("SELECT count(*) FROM api_replies").fetchone()[0], "each write whole or absent"
+    assert restored.test_client().get("/healthz").status_code == 200
+    assert runner.invoke(args=["backup", str(tmp_path / "copy.db")]).exit_code == 1, "never overwrites"
