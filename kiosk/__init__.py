@@ -3,9 +3,11 @@
 import logging
 import os
 import secrets
+import sqlite3
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response, has_request_context, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -80,6 +82,8 @@ def create_app(test_config=None):
     csrf.exempt(attendee.unsubscribe)  # RFC 8058 one-click: the signed token is the proof
     cli.register(app)
     app.after_request(security_headers)
+    app.session_interface = SessionOverHTTPS()
+    app.register_error_handler(sqlite3.OperationalError, storage_unavailable)
     app.add_url_rule("/", endpoint="index", view_func=admin.index)
     return app
 
@@ -99,6 +103,29 @@ def security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
+
+
+class SessionOverHTTPS(SecureCookieSessionInterface):
+    """The organiser's session cookie is Secure whenever the request came over HTTPS
+    (directly, or through a trusted proxy: KIOSK_TRUSTED_PROXIES)."""
+
+    def get_cookie_secure(self, app):
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
+STORAGE_TROUBLE = ("readonly", "disk is full", "disk i/o error", "unable to open", "database is locked")
+
+
+def storage_unavailable(exc):
+    """A read-only or full disk: a clear 503, and nothing half-written (the transaction
+    rolled back). Kiosks keep their scans in their offline queue and resend them."""
+    if not any(words in str(exc).lower() for words in STORAGE_TROUBLE):
+        raise exc
+    logging.getLogger(__name__).error("storage unavailable: %s", exc)
+    message = "The service cannot save right now (its disk is full or read-only). Nothing was lost; try again shortly."
+    if request.path.startswith("/api/"):
+        return jsonify(result="unavailable", message=message), 503
+    return Response(message, status=503, mimetype="text/plain")
 
 
 def _secret_key(app):

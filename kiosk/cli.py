@@ -24,6 +24,7 @@ from .events import EXCHANGE_MODES, add_workshop, create_event
 from .exports import csv_text
 from .kiosks import KIOSK_MODES, PRINTING, create_kiosk
 from .mail import mailer_from_config
+from .privacy import parse_age, purge
 from .users import ROLES, create_user
 
 
@@ -282,6 +283,16 @@ def backup_command(path):
     click.echo(f"backed up to {path} (integrity check: {check})")
 
 
+@click.command("purge")
+@click.argument("slug")
+@click.option("--older-than", default="90d", show_default=True, help="Only if the event ended this long ago.")
+@friendly_errors
+def purge_command(slug, older_than):
+    """Remove a past event's personal data, keeping its anonymous counts."""
+    kept = purge(get_db(), slug, parse_age(older_than))
+    click.echo(f"purged {slug}; kept: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in kept.items()))
+
+
 @click.command("demo")
 @friendly_errors
 def demo_command():
@@ -312,5 +323,6 @@ COMMANDS = [
     send_invites_command,
     send_digests_command,
     backup_command,
+    purge_command,
     demo_command,
 ]

@@ -179,4 +179,39 @@ ALTER TABLE attendees ADD COLUMN mail_opt_out_at TEXT;
 ALTER TABLE outbox ADD COLUMN recipient TEXT NOT NULL DEFAULT '';
 CREATE INDEX outbox_by_status ON outbox (event_id, kind, status);
 """,
+    """
+-- Privacy: every consent choice as it was made (the trigger keeps it whole), and what an
+-- event keeps after its personal data is purged.
+CREATE TABLE consent_log (
+    id INTEGER PRIMARY KEY,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    share_email INTEGER NOT NULL,
+    share_linkedin INTEGER NOT NULL,
+    allow_scan INTEGER NOT NULL
+);
+CREATE INDEX consent_log_by_attendee ON consent_log (attendee_id);
+INSERT INTO consent_log (attendee_id, at, source, share_email, share_linkedin, allow_scan)
+    SELECT id, consent_at, consent_source, share_email, share_linkedin, allow_scan FROM attendees;
+CREATE TRIGGER consent_log_insert AFTER INSERT ON attendees BEGIN
+    INSERT INTO consent_log (attendee_id, at, source, share_email, share_linkedin, allow_scan)
+    VALUES (new.id, new.consent_at, new.consent_source, new.share_email, new.share_linkedin, new.allow_scan);
+END;
+CREATE TRIGGER consent_log_update AFTER UPDATE OF share_email, share_linkedin, allow_scan ON attendees
+WHEN old.share_email != new.share_email OR old.share_linkedin != new.share_linkedin
+     OR old.allow_scan != new.allow_scan BEGIN
+    INSERT INTO consent_log (attendee_id, at, source, share_email, share_linkedin, allow_scan)
+    VALUES (new.id, new.consent_at, new.consent_source, new.share_email, new.share_linkedin, new.allow_scan);
+END;
+
+CREATE TABLE event_summaries (
+    event_id INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    attendees INTEGER NOT NULL,
+    checked_in INTEGER NOT NULL,
+    connections INTEGER NOT NULL,
+    people_connected INTEGER NOT NULL,
+    purged_at TEXT NOT NULL
+);
+""",
 ]

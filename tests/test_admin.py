@@ -245,3 +245,28 @@ def import_attendees_for(db):
     from kiosk.attendee_import import import_attendees
 
     import_attendees(db, "spring", b"Name,Email\nAnn Lee,ann@example.org\n")
+
+
+def test_session_cookie_is_secure_over_https_through_a_trusted_proxy(app, db):
+    from kiosk import create_app
+
+    proxied = create_app({**app.config, "INSTANCE_PATH": app.instance_path, "TRUSTED_PROXIES": 1})
+    client = proxied.test_client()
+    client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert client.get_cookie("session").secure
+    plain = app.test_client()
+    plain.get("/login")
+    assert not plain.get_cookie("session").secure
+
+
+def test_login_is_rate_limited(client):
+    statuses = [post_form(client, "/login", {"email": "x@example.org", "password": "wrong"}).status_code
+                for _ in range(12)]
+    assert statuses[:10] == [401] * 10 and statuses[-1] == 429
+
+
+def test_a_csv_over_10_mb_is_refused(organiser, db):
+    big = b"Name,Email\n" + b"A B,a@example.org\n" * 600_000
+    response = upload(organiser, big)
+    assert response.status_code == 413
+    assert db["attendees"].count == 0

@@ -6,6 +6,7 @@ form shown again with what was typed.
 """
 
 import io
+import json
 import secrets
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ from ..exports import csv_text
 from ..events import add_workshop, create_event, get_event, list_events, list_workshops, local_time
 from .. import connections as connections_domain
 from .. import kiosks as kiosks_domain
+from .. import privacy
 from ..kiosks import create_kiosk, list_kiosks
 from .auth import organiser_only, require_login, require_organiser
 
@@ -121,6 +123,29 @@ def export_connections(slug):
     rows = connections_domain.export_rows(get_db(), slug)
     return Response(csv_text(rows, connections_domain.EXPORT_COLUMNS), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="connections-{slug}.csv"'})
+
+
+@bp.get("/events/<slug>/attendees/<int:attendee_id>/data.json")
+@organiser_only
+def attendee_data(slug, attendee_id):
+    """A data-access request answered: everything held about this attendee."""
+    db = get_db()
+    data = privacy.personal_data(db, attendee_domain.get_attendee(db, get_event(db, slug), attendee_id))
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="attendee-{attendee_id}.json"'})
+
+
+@bp.post("/events/<slug>/attendees/<int:attendee_id>/delete")
+@organiser_only
+def delete_attendee(slug, attendee_id):
+    db = get_db()
+    attendee = attendee_domain.get_attendee(db, get_event(db, slug), attendee_id)
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm the deletion.", "error")
+        return redirect(url_for("admin.edit_attendee", slug=slug, attendee_id=attendee_id))
+    privacy.delete_attendee(db, attendee)
+    flash(f"{attendee['first_name']} {attendee['last_name']} and everything linked to them are deleted.", "success")
+    return redirect(url_for("admin.attendees", slug=slug))
 
 
 @bp.post("/events/<slug>/attendees/<int:attendee_id>/private-link")

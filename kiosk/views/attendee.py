@@ -7,6 +7,7 @@ recorded on a GET; every form carries a CSRF token. No JavaScript: the pages sta
 light on venue Wi-Fi.
 """
 
+import json
 from datetime import datetime, timedelta, timezone
 
 from flask import (
@@ -15,7 +16,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import connections, digests
+from .. import connections, digests, privacy
 from ..checkins import is_open
 from ..db import get_db, query
 from ..errors import KioskError
@@ -106,6 +107,36 @@ def contacts():
     people = connections.people_met(get_db(), me)
     return Response(vcards(people).encode("utf-8"), mimetype="text/vcard", headers={
         "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
+
+
+@bp.get("/me/data.json")
+def my_data():
+    """Everything held about me, to download."""
+    return _data_download(privacy.personal_data(get_db(), _require_attendee()))
+
+
+@bp.post("/me/delete")
+def delete_mine():
+    """Delete my connections, or my whole record (which also ends this browser's identity)."""
+    me = _require_attendee()
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm.", "error")
+        return redirect(url_for("attendee.me"))
+    if request.form.get("what") == "everything":
+        privacy.delete_attendee(get_db(), me)
+        response = Response(render_template("attendee/message.html", title="Deleted",
+                                            message="Your record and everything linked to it are deleted."))
+        response.delete_cookie(COOKIE)
+        return response
+    count = privacy.delete_connections(get_db(), me)
+    flash(f"Deleted {count} connection{'s' if count != 1 else ''}.", "success")
+    return redirect(url_for("attendee.me"))
+
+
+def _data_download(data):
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-data.json"',
+                             "Cache-Control": "no-store"})
 
 
 @bp.get("/b/<code>")

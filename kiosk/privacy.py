@@ -1,0 +1,84 @@
+"""Data rights: what is held about an attendee, as JSON; deleting their connections or
+their whole record; purging a past event's personal data while keeping anonymous counts."""
+
+from datetime import datetime, timedelta, timezone
+
+from .connections import people_met
+from .db import now, query, write
+from .errors import Invalid
+from .events import get_event
+
+PROFILE = ("first_name", "last_name", "email", "organisation", "role", "pronouns", "linkedin_url",
+           "share_email", "share_linkedin", "allow_scan", "leaderboard_opt_out", "consent_at",
+           "consent_source", "code", "badge_printed_at", "print_count", "mail_opt_out_at",
+           "revoked_at", "created_at", "updated_at")
+
+
+def personal_data(db, attendee):
+    """Everything held about this attendee (their private key aside: they hold it)."""
+    return {
+        "event": query(db, "SELECT slug, name, starts_at, ends_at FROM events WHERE id = ?",
+                       [attendee["event_id"]])[0],
+        "profile": {key: attendee[key] for key in PROFILE},
+        "has_photo": attendee["photo"] is not None,
+        "consent_history": query(db, """SELECT at, source, share_email, share_linkedin, allow_scan
+                                        FROM consent_log WHERE attendee_id = ? ORDER BY id""", [attendee["id"]]),
+        "checkins": query(db, """SELECT c.at, coalesce(w.title, 'door') AS place FROM checkins c
+                                 LEFT JOIN workshops w ON w.id = c.workshop_id
+                                 WHERE c.attendee_id = ? ORDER BY c.at""", [attendee["id"]]),
+        "people_met": people_met(db, attendee),
+        "saved_by": db.execute("SELECT count(*) FROM connections WHERE scanned_id = ?",
+                               [attendee["id"]]).fetchone()[0],
+        "mail": query(db, "SELECT kind, status, sent_at FROM outbox WHERE attendee_id = ? ORDER BY id",
+                      [attendee["id"]]),
+    }
+
+
+def delete_connections(db, attendee):
+    """Every connection the attendee is part of, either way; returns how many."""
+    with write(db):
+        return db.execute("DELETE FROM connections WHERE ? IN (scanner_id, scanned_id)",
+                          [attendee["id"]]).rowcount
+
+
+def delete_attendee(db, attendee):
+    """The whole record: check-ins, connections, consent history and queued mail go with
+    it (foreign keys cascade), and so do the kiosks' stored answers that name them."""
+    with write(db):
+        db.execute("DELETE FROM api_replies WHERE body LIKE ?", [f'%"code": "{attendee["code"]}"%'])
+        db.execute("DELETE FROM attendees WHERE id = ?", [attendee["id"]])
+
+
+def purge(db, event_slug, older_than_days):
+    """Remove a past event's personal data, keeping its anonymous counts (event_summaries)
+    and the event, its workshops and its name. Returns the counts kept."""
+    event = get_event(db, event_slug)
+    ended = datetime.fromisoformat(event["ends_at"])
+    if ended > datetime.now(timezone.utc) - timedelta(days=older_than_days):
+        raise Invalid(f"{event['name']} ended {ended:%Y-%m-%d}, less than {older_than_days} days ago")
+    eid = event["id"]
+    with write(db):
+        counts = {
+            "attendees": db.execute("SELECT count(*) FROM attendees WHERE event_id = ?", [eid]).fetchone()[0],
+            "checked_in": db.execute("SELECT count(*) FROM checkins WHERE event_id = ? AND workshop_id IS NULL",
+                                     [eid]).fetchone()[0],
+            "connections": db.execute("SELECT count(*) FROM connections WHERE event_id = ?", [eid]).fetchone()[0],
+            "people_connected": db.execute(
+                """SELECT count(*) FROM (SELECT scanner_id FROM connections WHERE event_id = ?
+                   UNION SELECT scanned_id FROM connections WHERE event_id = ?)""", [eid, eid]).fetchone()[0],
+        }
+        db.execute("""INSERT OR REPLACE INTO event_summaries
+                      (event_id, attendees, checked_in, connections, people_connected, purged_at)
+                      VALUES (?, ?, ?, ?, ?, ?)""", [eid, *counts.values(), now()])
+        db.execute("DELETE FROM api_replies WHERE kiosk_id IN (SELECT id FROM kiosks WHERE event_id = ?)", [eid])
+        db.execute("DELETE FROM attendees WHERE event_id = ?", [eid])
+        db.execute("DELETE FROM kiosks WHERE event_id = ?", [eid])
+    return counts
+
+
+def parse_age(text):
+    """'90d' (or '90') as a number of days."""
+    value = str(text).strip().lower().removesuffix("d")
+    if not value.isdigit():
+        raise Invalid(f"--older-than takes a number of days like 90d, not {text!r}")
+    return int(value)
