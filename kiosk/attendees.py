@@ -74,6 +74,13 @@ def clean_linkedin(value):
     return url
 
 
+def web_link(url):
+    """The URL if it is an http(s) address, else "": what may be rendered as a link, even
+    for data that reached the database some other way than our validated forms."""
+    url = str(url or "")
+    return url if urlsplit(url).scheme.lower() in ("http", "https") and "://" in url else ""
+
+
 def clean_attendee(values, defaults):
     """Validate one attendee's fields.
 

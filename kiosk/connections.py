@@ -11,6 +11,7 @@ A contact's email and LinkedIn are shown only where that contact agreed to share
 
 from datetime import datetime, timezone
 
+from .attendees import web_link
 from .checkins import is_open, per_ten_minutes, public_person
 from .codes import parse_badge_code
 from .db import now, query, write
@@ -129,7 +130,7 @@ def contact_fields(other):
         "role": other["role"], "organisation": other["organisation"],
         "pronouns": other["pronouns"], "code": other["code"],
         "email": other["email"] if other["share_email"] else "",
-        "linkedin_url": other["linkedin_url"] if other["share_linkedin"] else "",
+        "linkedin_url": web_link(other["linkedin_url"]) if other["share_linkedin"] else "",
     }
 
 

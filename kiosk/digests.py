@@ -25,6 +25,7 @@ from urllib.parse import quote
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .attendees import web_link
 from .badge_printing import badge_pdf
 from .connections import people_met
 from .db import connect, now, query, write
@@ -313,7 +314,7 @@ def readable(message):
 
 def reachable(db, person, limit=15):
     """For someone with no connection: consenting people from their workshops (or the event)."""
-    return query(
+    people = query(
         db,
         """SELECT DISTINCT o.first_name, o.last_name, o.role, o.organisation,
                   CASE WHEN o.share_email THEN o.email ELSE '' END AS email,
@@ -328,6 +329,7 @@ def reachable(db, person, limit=15):
            ORDER BY o.last_name, o.first_name LIMIT :limit""",
         {"e": person["event_id"], "me": person["id"], "limit": limit},
     )
+    return [{**p, "linkedin_url": web_link(p["linkedin_url"])} for p in people]
 
 
 # ---------- unsubscribing ----------
