@@ -179,3 +179,36 @@ def fuzz_door(client, db):
 def fuzz_organiser(organiser, db):
     open_event(db, "today")
     return organiser, db
+
+
+def test_logs_and_error_pages_never_show_secrets(app, client, db, caplog, live_server):
+    import logging
+    import urllib.error
+    import urllib.request
+
+    people = open_event(db, "today")
+    token = create_kiosk(db, "today", "Door")[1]
+    caplog.set_level(logging.DEBUG)
+    secrets_sent = [people["zoe"]["private_key"], token, "not-the-password-123"]
+    pages = [
+        client.get(f"/me/{people['zoe']['private_key']}"),
+        client.get("/me/" + "x" * 40),
+        client.post("/api/v1/events/today/checkins", json={"code": "bad", "nonce": "n" * 10},
+                    headers={"Authorization": f"Bearer {token}"}),
+        client.get("/api/v1/events/today/attendees?q=a", headers={"Authorization": "Bearer " + token[::-1]}),
+        post_form(client, "/login", {"email": "organiser@example.org", "password": "not-the-password-123"}),
+    ]
+    for secret in secrets_sent:
+        assert secret not in caplog.text
+        for page in pages:
+            assert secret not in page.get_data(as_text=True)
+    # the real server's own output, after a private link and a wrong kiosk token
+    for path, headers in ((f"/me/{live_server.token}", {}), ("/api/v1/kiosk", {"Authorization": "Bearer secret-x"})):
+        try:
+            urllib.request.urlopen(urllib.request.Request(live_server.url + path, headers=headers))
+        except urllib.error.HTTPError:
+            pass
+    live_server.stop()
+    output = live_server.process.stdout.read()
+    assert live_server.token not in output and "secret-x" not in output
+    live_server.start()
