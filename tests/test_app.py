@@ -141,3 +141,12 @@ def test_no_inline_scripts_in_any_template():
     for template in (Path(__file__).resolve().parent.parent / "templates").rglob("*.html"):
         text = template.read_text()
         assert "<script>" not in text and "onclick=" not in text and "javascript:" not in text, template
+
+
+def test_page_titles_are_plain_text():
+    from pathlib import Path
+    import re as regex
+
+    for template in (Path(__file__).resolve().parent.parent / "templates").rglob("*.html"):
+        for title in regex.findall(r"{% block title %}(.*?){% endblock %}", template.read_text(), regex.S):
+            assert "<" not in title, template
