@@ -125,7 +125,7 @@ def walk_ins(slug):
 
 
 @bp.post("/api/v1/events/<slug>/connections")
-def connections_(slug):
+def pair_connection(slug):
     """Kiosk pair mode: badge A then badge B records that A met B."""
     kiosk = require_kiosk(slug)
     body = json_body("scanner", "scanned", "nonce")
