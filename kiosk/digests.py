@@ -8,6 +8,8 @@ copy to anyone marked sent; after a killed run, only the one row left `sending` 
 arrive twice, and the report names it. Each row has a fixed Message-ID.
 """
 
+import multiprocessing
+import os
 import queue
 import secrets
 import threading
@@ -31,7 +33,7 @@ from .connections import people_met
 from .db import connect, now, query, write
 from .errors import Invalid, NotFound
 from .events import get_event, local_time
-from .mail import MailUnavailable, Permanent, Temporary
+from .mail import Envelope, MailUnavailable, Permanent, Temporary
 from .vcard import vcards
 
 KINDS = ("invite", "digest")
@@ -114,8 +116,8 @@ def send(db, event_slug, kind, mailer, *, only=None, dry_run=False, include_unco
         return report
     mailer.open()
     try:
-        for index, (row, message) in enumerate(_built_ahead(db, event, kind, rows, attach_badge), 1):
-            _deliver(db, row, message, mailer, report)
+        for index, (row, envelope) in enumerate(_rendered(db, event, kind, rows, attach_badge), 1):
+            _deliver(db, row, envelope, mailer, report)
             if on_progress:
                 on_progress(index, len(rows))
     finally:
@@ -123,35 +125,63 @@ def send(db, event_slug, kind, mailer, *, only=None, dry_run=False, include_unco
     return report
 
 
-def _built_ahead(db, event, kind, rows, attach_badge, ahead=8):
-    """(row, message) for each row, rendered by a helper thread on its own connection:
-    rendering the next digests overlaps the SMTP round trip of the current one."""
-    app = current_app._get_current_object()
-    database = db.execute("PRAGMA database_list").fetchone()[2]
+PARALLEL_FROM = 100  # below this, starting worker processes costs more than it saves
+
+
+def _rendered(db, event, kind, rows, attach_badge):
+    """(row, Envelope) for each row, rendered ahead of the sending. Rendering a digest
+    costs more than its SMTP transaction, so a long run from a single-threaded process
+    (the CLI) renders in forked worker processes on every core; a threaded server, where
+    forking is unsafe, renders in a helper thread that overlaps the SMTP round trips."""
+    job = (current_app._get_current_object(), db.execute("PRAGMA database_list").fetchone()[2],
+           event, kind, attach_badge)
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if len(rows) >= PARALLEL_FROM and can_fork and (os.cpu_count() or 1) > 1:
+        with multiprocessing.get_context("fork").Pool(os.cpu_count(), _start_renderer, (job,)) as pool:
+            yield from zip(rows, pool.imap(_render, rows, chunksize=8))
+        return
+    yield from _rendered_in_thread(job, rows)
+
+
+_renderer = {}  # in a worker: the job and its own database connection
+
+
+def _start_renderer(job):
+    _renderer["job"] = job
+    _renderer["db"] = connect(job[1])
+
+
+def _render(row, db=None, job=None):
+    """One row's Envelope: in a worker process from its globals, or given db and job."""
+    app, _, event, kind, attach_badge = job or _renderer["job"]
+    db = db or _renderer["db"]
+    with app.app_context():
+        person = query(db, "SELECT * FROM attendees WHERE id = ?", [row["attendee_id"]])[0]
+        message = build(db, event, kind, person, message_id=row["message_id"], attach_badge=attach_badge)
+        return Envelope.of(message, person["email"])
+
+
+def _rendered_in_thread(job, rows, ahead=8):
     ready, stop = queue.Queue(maxsize=ahead), threading.Event()
 
     def render():
-        with app.app_context():
-            own = connect(database)
-            try:
-                for row in rows:
-                    person = query(own, "SELECT * FROM attendees WHERE id = ?", [row["attendee_id"]])[0]
-                    message = build(own, event, kind, person, message_id=row["message_id"],
-                                    attach_badge=attach_badge)
-                    while not stop.is_set():
-                        try:
-                            ready.put((row, message), timeout=0.2)
-                            break
-                        except queue.Full:
-                            continue
-            except Exception as exc:  # handed to the sending thread, raised there
-                ready.put(exc)
-            finally:
-                own.close()
-                ready.put(None)
+        own = connect(job[1])
+        try:
+            for row in rows:
+                envelope = _render(row, own, job)
+                while not stop.is_set():
+                    try:
+                        ready.put((row, envelope), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+        except Exception as exc:  # handed to the sending thread, raised there
+            ready.put(exc)
+        finally:
+            own.close()
+            ready.put(None)
 
-    helper = threading.Thread(target=render, daemon=True)
-    helper.start()
+    threading.Thread(target=render, daemon=True).start()
     try:
         while (item := ready.get()) is not None:
             if isinstance(item, Exception):
@@ -180,11 +210,11 @@ def _skipped(db, event, kind, only):
     return db.execute(sql, params).fetchone()[0]
 
 
-def _deliver(db, row, message, mailer, report):
+def _deliver(db, row, envelope, mailer, report):
     email = row["email"]
     _set(db, row, status="sending", attempts=row["attempts"] + 1)
     try:
-        mailer.send(message)
+        mailer.send(envelope)
     except Temporary as exc:
         attempts = row["attempts"] + 1
         if attempts >= MAX_ATTEMPTS:

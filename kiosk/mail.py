@@ -5,6 +5,7 @@ server drops it, throttled for providers' limits; or, with no SMTP host configur
 import smtplib
 import ssl
 import time
+from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -14,6 +15,20 @@ from .errors import KioskError
 SMTP_TIMEOUT_SECONDS = 30
 # How messages built with the classic MIME classes are written out: CRLF, as on the wire.
 WIRE = policy.compat32.clone(linesep="\r\n")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A message ready for the wire: who from, to whom, its bytes (CRLF), its Message-ID."""
+
+    sender: str
+    recipient: str
+    data: bytes
+    message_id: str
+
+    @classmethod
+    def of(cls, message, recipient):
+        return cls(message["From"], recipient, message.as_bytes(policy=WIRE), message["Message-ID"])
 
 
 class MailUnavailable(KioskError):
@@ -68,15 +83,15 @@ class SMTPMailer:
             raise MailUnavailable(f"cannot reach the mail server {self.host}:{self.port}: {exc}")
         return self
 
-    def send(self, message):
-        """Send one message; raises Temporary or Permanent with the server's reply."""
+    def send(self, envelope):
+        """Send one Envelope; raises Temporary or Permanent with the server's reply."""
         if self.interval:
             time.sleep(max(0.0, self.last_sent + self.interval - time.monotonic()))
         for attempt in (1, 2):
             if self.smtp is None:
                 self.open()
             try:
-                refused = self.smtp.send_message(message)
+                refused = self.smtp.sendmail(envelope.sender, [envelope.recipient], envelope.data)
                 self.last_sent = time.monotonic()
                 if refused:
                     code, reply = next(iter(refused.values()))
@@ -119,9 +134,9 @@ class FileMailer:
         self.folder.mkdir(parents=True, exist_ok=True)
         return self
 
-    def send(self, message):
-        name = message["Message-ID"].strip("<>").replace("/", "_").replace("@", "_at_")
-        (self.folder / f"{name}.eml").write_bytes(message.as_bytes(policy=WIRE))
+    def send(self, envelope):
+        name = envelope.message_id.strip("<>").replace("/", "_").replace("@", "_at_")
+        (self.folder / f"{name}.eml").write_bytes(envelope.data)
 
     def close(self):
         pass

@@ -14,7 +14,7 @@ from conftest import ROOT, post_form
 from kiosk.attendee_import import import_attendees
 from kiosk.attendees import find_attendee
 from kiosk.connections import record
-from kiosk.db import connect
+from kiosk.db import connect, migrate
 from kiosk.digests import send
 from kiosk.events import create_event
 from kiosk.mail import FileMailer, MailUnavailable, SMTPMailer
@@ -277,28 +277,45 @@ def test_preview_and_test_send(smtp_app, smtp_server, db, organiser):
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0, "a test is not the real send"
 
 
+def cli_event(tmp_path, port, people):
+    """An event whose `people` attendees each saved the next one, and the environment
+    for running the real CLI against it and the test's SMTP server."""
+    database = tmp_path / "cli.db"
+    env = {**os.environ, "KIOSK_DATABASE": str(database), "KIOSK_SECRET_KEY": "k",
+           "KIOSK_SMTP_HOST": "127.0.0.1", "KIOSK_SMTP_PORT": str(port), "KIOSK_SMTP_SECURITY": "none",
+           "KIOSK_BASE_URL": "https://kiosk.test"}
+    db = connect(database)
+    migrate(db)
+    start = datetime.now(timezone.utc) - timedelta(hours=2)
+    create_event(db, "after", "Networking for Medics", start.isoformat(), (start + timedelta(hours=8)).isoformat())
+    rows = ["Name,Email"] + [f"Person {i},p{i}@example.org" for i in range(people)]
+    import_attendees(db, "after", "\n".join(rows).encode())
+    everyone = [find_attendee(db, "after", f"p{i}@example.org") for i in range(people)]
+    for i in range(people):
+        record(db, "after", everyone[i], everyone[(i + 1) % people]["code"], via="phone")
+    db.close()
+    return env, [sys.executable, "-m", "flask", "--app", "kiosk", "send-digests", "after"]
+
+
+def test_a_long_run_renders_in_worker_processes_and_sends_each_once(smtp_server, tmp_path):
+    """Over digests.PARALLEL_FROM messages the CLI renders in forked workers."""
+    recorder, port = smtp_server
+    env, command = cli_event(tmp_path, port, people=130)
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("sent 130, skipped 0")
+    assert sorted(recorder.recipients()) == sorted(f"p{i}@example.org" for i in range(130))
+    subjects = {m["Subject"] for m in recorder.parsed()}
+    assert subjects == {"Your 2 connections from Networking for Medics"}
+
+
 def test_killed_run_then_rerun_delivers_everyone_once(smtp_server, tmp_path):
     """SIGKILL in the middle of a run; the rerun finishes it; at most the message in
     flight at the kill arrives twice, and the rerun's report names it."""
     recorder, port = smtp_server
-    database = tmp_path / "kill.db"
-    env = {**os.environ, "KIOSK_DATABASE": str(database), "KIOSK_SECRET_KEY": "k",
-           "KIOSK_SMTP_HOST": "127.0.0.1", "KIOSK_SMTP_PORT": str(port), "KIOSK_SMTP_SECURITY": "none",
-           "KIOSK_BASE_URL": "https://kiosk.test"}
-    flask = [sys.executable, "-m", "flask", "--app", "kiosk"]
-    subprocess.run([*flask, "list-attendees", "none"], cwd=ROOT, env=env, capture_output=True)  # migrate
-    db = connect(database)
-    start = datetime.now(timezone.utc) - timedelta(hours=2)
-    create_event(db, "after", "Networking for Medics", start.isoformat(), (start + timedelta(hours=8)).isoformat())
-    rows = ["Name,Email"] + [f"Person {i},p{i}@example.org" for i in range(12)]
-    import_attendees(db, "after", "\n".join(rows).encode())
-    people = [find_attendee(db, "after", f"p{i}@example.org") for i in range(12)]
-    for i in range(12):
-        record(db, "after", people[i], people[(i + 1) % 12]["code"], via="phone")
-    db.close()
-
+    env, command = cli_event(tmp_path, port, people=130)  # over PARALLEL_FROM: worker processes
     recorder.delay = 0.3
-    process = subprocess.Popen([*flask, "send-digests", "after"], cwd=ROOT, env=env,
+    process = subprocess.Popen(command, cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 20
     while len(recorder.messages) < 4:
@@ -307,10 +324,10 @@ def test_killed_run_then_rerun_delivers_everyone_once(smtp_server, tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     recorder.delay = 0
-    rerun = subprocess.run([*flask, "send-digests", "after"], cwd=ROOT, env=env, capture_output=True, text=True)
+    rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     received = recorder.recipients()
-    assert sorted(set(received)) == sorted(f"p{i}@example.org" for i in range(12))
+    assert sorted(set(received)) == sorted(f"p{i}@example.org" for i in range(130))
     twice = {r for r in received if received.count(r) > 1}
     assert len(twice) <= 1
     for email in twice:

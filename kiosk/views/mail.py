@@ -13,7 +13,7 @@ from ..attendees import get_attendee, list_attendees
 from ..db import connect, get_db
 from ..errors import KioskError
 from ..events import get_event
-from ..mail import Permanent, Temporary, mailer_from_config, saved_messages
+from ..mail import Envelope, Permanent, Temporary, mailer_from_config, saved_messages
 from .auth import require_organiser
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/events/<slug>/mail")
@@ -65,7 +65,7 @@ def send_test(slug):
     kind = request.form.get("kind", "digest")
     mailer = mailer_from_config(current_app.config).open()
     try:
-        mailer.send(digests.build(db, event, kind, person, to=g.user["email"]))
+        mailer.send(Envelope.of(digests.build(db, event, kind, person, to=g.user["email"]), g.user["email"]))
     except (Temporary, Permanent) as exc:
         flash(f"The test was not sent: {exc}", "error")
     else:
