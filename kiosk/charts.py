@@ -12,7 +12,7 @@ def bar_chart(buckets, width=720, height=220, label_every=3):
     if not buckets:
         return None
     top = max(count for _, count in buckets)
-    step = width / len(buckets)
+    step = width / max(len(buckets), 24)  # a lone bucket is a bar, not a block
     bars = [{
         "x": round(i * step + 1, 1), "width": round(max(step - 2, 1), 1),
         "height": round(count / top * (height - 30), 1), "count": count,
