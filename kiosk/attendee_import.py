@@ -91,31 +91,25 @@ def import_attendees(db, event_slug, data, *, dry_run=False):
     problems, rows = [], []
     seen_emails = {}
     defaults = event_defaults(event)
-    for line, cells in records:
-        record, row_problems = clean_attendee(
-            row_values(cells, columns), defaults
-        )
-        problems += [f"line {line}: {f}: {reason}" for f, reason in row_problems]
+    for line, cells in records:  # in file order, so problems come out by line
+        record, row_problems = clean_attendee(row_values(cells, columns), defaults)
         key = record["email"].lower()
         if key and key in seen_emails:
-            problems.append(
-                f"line {line}: email: {record['email']} is also on line {seen_emails[key]}"
-            )
+            row_problems.append(("email", f"{record['email']} is also on line {seen_emails[key]}"))
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            row_problems.append(("file", f"{len(cells)} cells but the header has {len(header)} "
+                                         "(is there an unquoted comma or semicolon in this row?)"))
+        problems += [f"line {line}: {f}: {reason}" for f, reason in row_problems]
         seen_emails.setdefault(key, line)
         rows.append((line, record))
-    problems += extra_cell_problems(records, header)
     if problems:
-        raise ImportRefused(sorted(problems, key=_line_number))
+        raise ImportRefused(problems)
     result = ImportResult(ignored_columns=ignored, encoding=encoding, dry_run=dry_run)
     with write(db):  # the lock covers comparing with existing rows and writing
         inserts, updates = _plan(db, event, rows, result)
         if not dry_run:
             _write(db, inserts, updates)
     return result
-
-
-def _line_number(problem):
-    return int(problem.split(":")[0].split()[1])
 
 
 def decode(data):
@@ -200,16 +194,6 @@ def row_values(cells, columns):
     if "full_name" in columns:
         values["first_name"], values["last_name"] = split_full_name(values.pop("full_name"))
     return values
-
-
-def extra_cell_problems(records, header):
-    """A row with more filled cells than the header usually has an unquoted delimiter."""
-    return [
-        f"line {line}: file: {len(cells)} cells but the header has {len(header)} "
-        "(is there an unquoted comma or semicolon in this row?)"
-        for line, cells in records
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):])
-    ]
 
 
 def split_full_name(name):

@@ -1,10 +1,8 @@
-"""Check-in at the door and at workshops, walk-ins, badge prints, arrival figures.
+"""Check-in at the door and at workshops, walk-ins, arrival figures.
 
-Every kiosk request carries a nonce. The first answer to a nonce is stored with
-the write it made, in one transaction, so a replay (a kiosk syncing its offline
-queue, a retry after a lost response) gets the very same answer and records
-nothing new. Two doors scanning one badge at once record one check-in: the
-write lock is taken (BEGIN IMMEDIATE) before looking for an earlier one.
+Every kiosk request carries a nonce, and a replay gets the first answer (nonces.py).
+Two doors scanning one badge at once record one check-in: the write lock is taken
+(BEGIN IMMEDIATE) before looking for an earlier one.
 """
 
 from datetime import datetime, timedelta, timezone

@@ -27,6 +27,8 @@ from urllib.parse import quote
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from badges import DEFAULT_LAYOUT
+
 from .attendees import web_link
 from .badge_printing import badge_pdf
 from .connections import people_met
@@ -65,7 +67,8 @@ class Report:
 def eligible(db, event, kind, *, include_unconnected=False, only=None):
     """Who should get this kind of mail: not revoked, not opted out; for digests, people
     with a connection (in a mutual event, either way), plus everyone else if asked."""
-    sql = "SELECT a.* FROM attendees a WHERE a.event_id = :e AND a.revoked_at IS NULL"
+    sql = """SELECT a.* FROM attendees a
+             WHERE a.event_id = :e AND a.revoked_at IS NULL AND a.mail_opt_out_at IS NULL"""
     if kind == "digest" and not include_unconnected:
         either_way = "OR c.scanned_id = a.id" if event["exchange_mode"] == "mutual" else ""
         sql += f""" AND EXISTS (SELECT 1 FROM connections c
@@ -86,7 +89,7 @@ def enqueue(db, event, kind, **options):
             """INSERT OR IGNORE INTO outbox (event_id, attendee_id, kind, message_id, created_at, recipient)
                VALUES (?, ?, ?, ?, ?, ?)""",
             [(event["id"], p["id"], kind, f"<{kind}.{event['slug']}.{p['code']}@{domain}>", stamp, p["email"])
-             for p in people if p["mail_opt_out_at"] is None],
+             for p in people],
         )
         return db.execute("SELECT total_changes()").fetchone()[0] - before
 
@@ -102,9 +105,7 @@ def send(db, event_slug, kind, mailer, *, only=None, dry_run=False, include_unco
         raise NotFound(f"no attendee with email {only!r} in event {event_slug!r}")
     report = Report(dry_run=dry_run)
     if dry_run:
-        people = [p for p in eligible(db, event, kind, include_unconnected=include_unconnected, only=only)
-                  if p["mail_opt_out_at"] is None]
-        for person in people:
+        for person in eligible(db, event, kind, include_unconnected=include_unconnected, only=only):
             build(db, event, kind, person, attach_badge=attach_badge)  # every message renders
             report.sent.append(person["email"])
         return report
@@ -285,7 +286,7 @@ def build(db, event, kind, person, *, message_id=None, to=None, attach_badge=Fal
         template = "invite"
         if attach_badge:
             attachments.append((badge_pdf(db, event["slug"], person["code"], base_url=base,
-                                          layout="4x3in", font_dir=config["FONT_DIR"]),
+                                          layout=DEFAULT_LAYOUT, font_dir=config["FONT_DIR"]),
                                 "application", "pdf", "badge.pdf"))
     else:
         people = people_met(db, person)

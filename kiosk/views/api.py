@@ -16,6 +16,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from PIL import Image, UnidentifiedImageError
 from werkzeug.exceptions import HTTPException
 
+from badges import DEFAULT_LAYOUT
+
 from ..attendees import list_attendees, private_link_by_code
 from ..badge_printing import badge_pdf, record_print
 from ..checkins import check_in, public_person, walk_in
@@ -175,9 +177,9 @@ def badge(slug, code):
 
 
 def _badge(slug, code, kiosk):
-    layout = request.args.get("layout") or (kiosk["layout"] if kiosk else None)
+    layout = request.args.get("layout") or (kiosk["layout"] if kiosk else DEFAULT_LAYOUT)
     config = current_app.config
-    return badge_pdf(get_db(), slug, code, base_url=config["BASE_URL"], layout=layout or "4x3in",
+    return badge_pdf(get_db(), slug, code, base_url=config["BASE_URL"], layout=layout,
                      font_dir=config["FONT_DIR"])
 
 

@@ -249,8 +249,9 @@ function feedback(kind, title, name, detail, person = null) {
   const reprint = $("reprint-button");
   reprint.hidden = true;
   let stay = FEEDBACK_MS;
-  if (person && (kind === "ok" || kind === "warn")) showActivation(person);
-  if (person && (kind === "ok" || kind === "warn") && state.kiosk.printing !== "off") {
+  const checkedIn = person && (kind === "ok" || kind === "warn");
+  if (checkedIn) showActivation(person);
+  if (checkedIn && state.kiosk.printing !== "off") {
     if (!person.badge_printed) {
       printBadge(person.code);
     } else if (state.kiosk.mode === "staffed") {
