@@ -11,6 +11,9 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+# The one place the version lives: pyproject.toml, /healthz, the footer and the CLI read it.
+__version__ = "0.1.0"
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 csrf = CSRFProtect()
@@ -85,6 +88,7 @@ def create_app(test_config=None):
     app.session_interface = SessionOverHTTPS()
     app.register_error_handler(sqlite3.OperationalError, storage_unavailable)
     app.add_url_rule("/", endpoint="index", view_func=admin.index)
+    app.jinja_env.globals["version"] = __version__
     return app
 
 

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from badges import DEFAULT_LAYOUT, LAYOUTS
 
+from . import __version__
 from .attendee_import import import_attendees
 from .attendees import LIST_COLUMNS, list_attendees, private_link, public_listing
 from .badge_printing import SORTS, print_badges
@@ -293,6 +294,12 @@ def purge_command(slug, older_than):
     click.echo(f"purged {slug}; kept: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in kept.items()))
 
 
+@click.command("version")
+def version_command():
+    """Print the kiosk service's version."""
+    click.echo(f"kiosk {__version__}")
+
+
 @click.command("demo")
 @friendly_errors
 def demo_command():
@@ -325,4 +332,5 @@ COMMANDS = [
     backup_command,
     purge_command,
     demo_command,
+    version_command,
 ]

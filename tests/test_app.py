@@ -5,6 +5,7 @@ import sqlite3
 import stat
 import threading
 
+import kiosk
 from kiosk import create_app
 from kiosk.codes import CODE_LENGTH, CROCKFORD, new_badge_code, new_private_key
 from kiosk.db import connect, migrate
@@ -56,7 +57,12 @@ def test_two_instances_get_different_secret_keys(tmp_path, monkeypatch):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "version": kiosk.__version__}
+
+
+def test_version_is_shown_to_organisers_and_on_the_command_line(organiser, runner):
+    assert f"Event kiosk {kiosk.__version__}" in organiser.get("/admin/").get_data(as_text=True)
+    assert runner.invoke(args=["version"]).output.strip() == f"kiosk {kiosk.__version__}"
 
 
 def test_migrations_run_twice_safely(app):

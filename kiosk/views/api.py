@@ -18,6 +18,8 @@ from werkzeug.exceptions import HTTPException
 
 from badges import DEFAULT_LAYOUT
 
+from .. import __version__
+
 from ..attendees import list_attendees, private_link_by_code
 from ..badge_printing import badge_pdf, record_print
 from ..checkins import check_in, public_person, walk_in
@@ -40,7 +42,7 @@ class Forbidden(KioskError):
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify(status="ok")
+    return jsonify(status="ok", version=__version__)
 
 
 @bp.errorhandler(KioskError)
