@@ -53,7 +53,7 @@ def create_app(test_config=None):
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("KIOSK")
     app.config.from_mapping(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # the secret key, uploads, mail
     app.config.setdefault("DATABASE", os.path.join(app.instance_path, "kiosk.db"))
     app.config.setdefault("MAIL_DIR", os.path.join(app.instance_path, "mail"))
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")

@@ -12,6 +12,7 @@ from .codes import new_badge_code, new_private_key
 from .db import now, query, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event
+from .images import decoding, open_image
 
 TEXT_LIMITS = {
     "first_name": 100,
@@ -301,12 +302,19 @@ PHOTO_MAX_PIXELS = 800
 def normalised_photo(data):
     if len(data) > PHOTO_MAX_BYTES:
         raise Invalid("the photo is larger than 5 MB; please use a smaller one")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
+    refusal = "that file is not a photo Pillow can read (use JPEG or PNG)"
+    with open_image(data, refusal=refusal) as probe:
+        try:
             probe.verify()  # a truncated or disguised file fails here
-        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError):
-        raise Invalid("that file is not a photo Pillow can read (use JPEG or PNG)")
+        except (OSError, ValueError, SyntaxError):
+            raise Invalid(refusal)
+    with decoding():
+        image = open_image(data, refusal=refusal)
+        image.draft("RGB", (PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))  # a JPEG decodes at 1/2 to 1/8 scale
+        try:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+        except (OSError, ValueError, Image.DecompressionBombError):
+            raise Invalid(refusal)
     image.thumbnail((PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)

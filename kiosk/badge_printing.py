@@ -25,6 +25,8 @@ def select_for_printing(db, event_slug, *, attendees=(), only_unprinted=False, s
     """The event and the badge records to print: the named attendees (email or badge
     code), or everyone not revoked (only those never printed, if asked), in order."""
     event = get_event(db, event_slug)
+    if sort not in SORTS:
+        raise Invalid(f"unknown order {sort!r}; choose one of {', '.join(SORTS)}")
     if attendees:
         rows = [_named(db, event, name) for name in attendees]
     else:

@@ -23,7 +23,7 @@ def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=
     event = get_event(db, event_slug)
     workshop_row = _workshop(db, event, kiosk, workshop)
     with write(db):
-        earlier = replayed(db, nonce)
+        earlier = replayed(db, nonce, kiosk)
         if earlier:
             return earlier
         answer = _check_in(db, event, code_text, workshop_row, _moment(at))
@@ -50,7 +50,10 @@ def _moment(at):
         raise Invalid(f"'at' {at!r} is not an ISO date-time")
     if moment.tzinfo is None:
         raise Invalid("'at' needs a time zone, like 2026-03-14T09:05:00Z")
-    return min(moment.astimezone(timezone.utc), current)
+    try:
+        return min(moment.astimezone(timezone.utc), current)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the year 1 in UTC
+        raise Invalid(f"'at' {at!r} is out of range")
 
 
 def _check_in(db, event, code_text, workshop, moment):
@@ -125,7 +128,7 @@ def walk_in(db, event_slug, values, nonce, *, kiosk=None):
     check-in answer (201 with the new badge code, for printing)."""
     check_nonce(nonce)
     event = get_event(db, event_slug)
-    earlier = replayed(db, nonce)
+    earlier = replayed(db, nonce, kiosk)
     if earlier:
         return earlier
     if not is_open(event, datetime.now(timezone.utc)):

@@ -58,7 +58,7 @@ def record(db, event_slug, scanner, scanned_code, *, via, note="", tags=(), work
     event = get_event(db, event_slug)
     workshop_row = get_workshop(db, event, workshop) if workshop else None
     with write(db):
-        earlier = replayed(db, nonce) if nonce else None
+        earlier = replayed(db, nonce, kiosk) if nonce else None
         if earlier:
             return earlier
         answer = _record(db, event, scanner, scanned_code, via, note, clean_tags(tags), workshop_row)
@@ -82,6 +82,10 @@ def _record(db, event, scanner, scanned_code, via, note, tags, workshop):
     if not scanned["allow_scan"]:
         return Answer(403, "not_allowed", f"{first} has chosen not to exchange details.",
                       attendee=person)
+    if via == "kiosk" and not scanner["allow_scan"]:
+        # Pair mode exchanges details both ways, so the first badge's holder must agree too.
+        return Answer(403, "not_allowed", f"{scanner['first_name']} has chosen not to exchange details.",
+                      attendee=public_person(scanner))
     existing = db.execute(
         "SELECT id, note, tags FROM connections WHERE event_id = ? AND scanner_id = ? AND scanned_id = ?",
         [event["id"], scanner["id"], scanned["id"]],

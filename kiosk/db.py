@@ -6,6 +6,7 @@ read-then-write work takes SQLite's write lock up front with BEGIN IMMEDIATE,
 which is what keeps two kiosks from racing on the same row.
 """
 
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ _THREAD = threading.local()
 
 def connect(path):
     """A sqlite-utils Database on its own connection, with the house pragmas."""
+    _private_file(path)
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=True
     )
@@ -134,9 +136,17 @@ def init_app(app):
 def backup(db, path):
     """Copy the database to `path` with SQLite's online backup: consistent, and safe
     while the service is writing. Returns the copy's integrity check ("ok")."""
+    _private_file(path)
     target = sqlite3.connect(str(path))
     try:
         db.conn.backup(target, pages=256)
         return target.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         target.close()
+
+
+def _private_file(path):
+    """Create a database file readable by its owner only: it holds people's emails and
+    private links. SQLite gives its -wal and -shm files the same mode."""
+    if str(path) != ":memory:" and not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

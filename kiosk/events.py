@@ -37,6 +37,10 @@ def parse_time(text, tz_name, what="time"):
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+# Check-in opens this long before the start and closes this long after the end.
+MAX_GRACE_MINUTES = 7 * 24 * 60
+
+
 def create_event(
     db,
     slug,
@@ -60,8 +64,8 @@ def create_event(
     ends_at = parse_time(ends, tz, "end")
     if ends_at <= starts_at:
         raise Invalid("the event must end after it starts")
-    if int(grace_minutes) < 0:
-        raise Invalid("the grace period cannot be negative")
+    if not 0 <= int(grace_minutes) <= MAX_GRACE_MINUTES:
+        raise Invalid(f"the grace period is 0 to {MAX_GRACE_MINUTES} minutes (a week)")
     with write(db):
         if db.execute("SELECT 1 FROM events WHERE slug = ?", [slug]).fetchone():
             raise Conflict(f"an event with slug {slug!r} already exists")

@@ -38,9 +38,13 @@ def check_nonce(nonce):
     return nonce
 
 
-def replayed(db, nonce):
-    """The answer first given to this nonce, or None."""
-    row = db.execute("SELECT status, body FROM api_replies WHERE nonce = ?", [nonce]).fetchone()
+def replayed(db, nonce, kiosk):
+    """The answer this kiosk was first given for this nonce, or None. Answers are kept
+    per kiosk: a nonce another kiosk (another event's) sent says nothing here."""
+    row = db.execute(
+        "SELECT status, body FROM api_replies WHERE coalesce(kiosk_id, 0) = ? AND nonce = ?",
+        [kiosk["id"] if kiosk else 0, nonce],
+    ).fetchone()
     if row is None:
         return None
     body = json.loads(row[1])

@@ -214,4 +214,20 @@ CREATE TABLE event_summaries (
     purged_at TEXT NOT NULL
 );
 """,
+    """
+-- Stored answers belong to the kiosk that asked (a nonce is unique per kiosk, not across
+-- the service): another event's kiosk replaying a nonce gets none of its names.
+CREATE TABLE api_replies_per_kiosk (
+    kiosk_id INTEGER REFERENCES kiosks(id) ON DELETE CASCADE,
+    nonce TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+INSERT INTO api_replies_per_kiosk (kiosk_id, nonce, status, body, at)
+    SELECT kiosk_id, nonce, status, body, at FROM api_replies;
+DROP TABLE api_replies;
+ALTER TABLE api_replies_per_kiosk RENAME TO api_replies;
+CREATE UNIQUE INDEX api_replies_once ON api_replies (coalesce(kiosk_id, 0), nonce);
+""",
 ]

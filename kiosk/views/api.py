@@ -13,7 +13,7 @@ import subprocess
 import segno
 import zxingcpp
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from werkzeug.exceptions import HTTPException
 
 from badges import DEFAULT_LAYOUT
@@ -23,9 +23,11 @@ from .. import __version__
 from ..attendees import list_attendees, private_link_by_code
 from ..badge_printing import badge_pdf, record_print
 from ..checkins import check_in, public_person, walk_in
+from ..codes import parse_badge_code
 from ..connections import pair
 from ..db import get_db
-from ..errors import Invalid, KioskError, Unauthorised
+from ..errors import Invalid, KioskError, NotFound, Unauthorised
+from ..images import MAX_FRAME_PIXELS, decoding, open_image
 from ..kiosks import authenticate
 
 bp = Blueprint("api", __name__)
@@ -83,7 +85,10 @@ def kiosk_or_organiser(slug):
 def json_body(*required):
     if (request.content_length or 0) > MAX_JSON_BYTES:
         raise Invalid(f"the request body is larger than {MAX_JSON_BYTES // 1024} KB")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # "[[[[...": nested deeper than the parser goes
+        body = None
     if not isinstance(body, dict):
         raise Invalid("the body must be a JSON object")
     for name in required:
@@ -172,8 +177,11 @@ def attendees(slug):
 def badge(slug, code):
     """One badge as PDF, for printing at the door. Records nothing (a GET)."""
     kiosk = kiosk_or_organiser(slug)
+    code = parse_badge_code(code)
+    if code is None:
+        raise NotFound("no such badge: a badge code is 13 letters and digits")
     return Response(_badge(slug, code, kiosk), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="badge-{code.upper()}.pdf"',
+        "Content-Disposition": f'inline; filename="badge-{code}.pdf"',
         "Cache-Control": "no-store",
     })
 
@@ -208,12 +216,14 @@ def decode(slug):
     require_kiosk(slug)
     if (request.content_length or 0) > MAX_FRAME_BYTES:
         raise Invalid("the frame is larger than 2 MB; send a downscaled JPEG")
-    try:
-        image = Image.open(io.BytesIO(request.get_data()))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise Invalid("the body must be a JPEG or PNG image")
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    refusal = "the body must be a JPEG or PNG image"
+    image = open_image(request.get_data(), max_pixels=MAX_FRAME_PIXELS, refusal=refusal)
+    with decoding():
+        try:
+            image.load()
+        except (OSError, ValueError, Image.DecompressionBombError):
+            raise Invalid(refusal)
+        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     if not found:
         return jsonify(result="none", message="no QR code in this frame")
     return jsonify(result="ok", text=found[0].text)

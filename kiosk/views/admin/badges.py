@@ -48,10 +48,15 @@ def badges_download(slug):
         )
     except KioskError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("admin.badges", slug=slug, **request.form))
+        # Back to the page with the same choices; never the CSRF token in the address.
+        kept = {name: request.form[name] for name in CHOICES if request.form.get(name)}
+        return redirect(url_for("admin.badges", slug=slug, **kept))
     filename = f"badges-{slug}-{choice['layout']}.pdf"
     return Response(pdf.getvalue(), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+CHOICES = ("layout", "sort", "only_unprinted", "start_at")
 
 
 def _badge_choice():

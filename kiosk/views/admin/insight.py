@@ -21,6 +21,7 @@ def live(slug):
 
 
 @bp.get("/events/<slug>/connections")
+@organiser_only
 def insight(slug):
     """Who met whom: totals, per workshop, over time, the network, the leaderboard."""
     db = get_db()

@@ -1,0 +1,160 @@
+"""Issue 10's holes, each pinned: what an attacker or a careless input did before, and
+what they get now (a refusal that says why, and nothing recorded)."""
+
+import io
+import os
+import stat
+import time
+import uuid
+
+import pytest
+from PIL import Image
+
+from conftest import post_form
+from kiosk import images
+from kiosk.attendees import set_photo
+from kiosk.errors import Invalid
+from kiosk.kiosks import create_kiosk
+from kiosk.users import create_user
+from test_connections import count, open_event
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def door(client, db):
+    people = open_event(db, "today")
+    return client, people, create_kiosk(db, "today", "Door")[1]
+
+
+# 3. Pair mode exchanges details both ways: both people must allow it.
+def test_pair_mode_refuses_when_the_first_badge_holder_said_no(door, db):
+    client, people, token = door
+    answer = client.post("/api/v1/events/today/connections", headers=bearer(token),
+                         json={"scanner": people["bob"]["code"], "scanned": people["zoe"]["code"],
+                               "nonce": uuid.uuid4().hex})
+    assert answer.status_code == 403
+    assert answer.get_json()["message"] == "Bob has chosen not to exchange details."
+    assert count(db) == 0
+
+
+# 7. A small file declaring an enormous picture is refused before it is decoded.
+def bomb_png(side=7700):
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_decompression_bomb_is_refused_at_once_by_decode_and_photo_upload(door, db):
+    client, people, token = door
+    bomb = bomb_png()
+    assert len(bomb) < 200_000
+    started = time.monotonic()
+    answer = client.post("/api/v1/events/today/decode", data=bomb, headers=bearer(token))
+    assert answer.status_code == 400 and "7700 x 7700 pixels" in answer.get_json()["message"]
+    with pytest.raises(Invalid, match="7700 x 7700 pixels"):
+        set_photo(db, "today", people["zoe"]["id"], bomb)
+    assert time.monotonic() - started < 1
+    assert db.execute("SELECT photo FROM attendees WHERE id = ?", [people["zoe"]["id"]]).fetchone()[0] is None
+
+
+def test_only_a_few_images_decode_at_once_and_the_rest_are_told_to_retry(door, monkeypatch):
+    client, _, token = door
+    monkeypatch.setattr(images, "WAIT_SECONDS", 0.2)
+    frame = io.BytesIO()
+    Image.new("RGB", (640, 480), "white").save(frame, "PNG")
+    held = [images.decoding() for _ in range(images.DECODES_AT_ONCE)]
+    for slot in held:
+        slot.__enter__()
+    try:
+        busy = client.post("/api/v1/events/today/decode", data=frame.getvalue(), headers=bearer(token))
+        assert client.get("/healthz").status_code == 200
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    assert busy.status_code == 503 and busy.get_json()["result"] == "busy"
+    assert "try again" in busy.get_json()["message"]
+    answer = client.post("/api/v1/events/today/decode", data=frame.getvalue(), headers=bearer(token))
+    assert answer.get_json()["result"] == "none"
+
+
+# 10. A stored answer is the asking kiosk's: another event's kiosk replaying its nonce learns nothing.
+def test_another_events_kiosk_replaying_a_nonce_gets_its_own_answer(door, db):
+    client, people, token = door
+    other = open_event(db, "other")
+    other_token = create_kiosk(db, "other", "Door B")[1]
+    nonce = "shared-nonce-1"
+    first = client.post("/api/v1/events/today/checkins", headers=bearer(token),
+                        json={"code": people["zoe"]["code"], "nonce": nonce})
+    assert first.get_json()["attendee"]["last_name"] == "Ångström"
+    replay = client.post("/api/v1/events/other/checkins", headers=bearer(other_token),
+                         json={"code": "ZZZZZZZZZZZZZ", "nonce": nonce})
+    assert replay.status_code == 404 and "Ångström" not in replay.get_data(as_text=True)
+    mine = client.post("/api/v1/events/other/checkins", headers=bearer(other_token),
+                       json={"code": other["ann"]["code"], "nonce": "shared-nonce-2"})
+    assert mine.status_code == 201
+    again = client.post("/api/v1/events/today/checkins", headers=bearer(token),
+                        json={"code": people["zoe"]["code"], "nonce": nonce})
+    assert again.get_json() == first.get_json(), "each kiosk's own replays still work"
+
+
+# 11. Who met whom is for organisers only.
+def test_staff_cannot_open_who_met_whom(client, db):
+    open_event(db, "today")
+    create_user(db, "staff@example.org", "door staff password", role="staff")
+    post_form(client, "/login", {"email": "staff@example.org", "password": "door staff password"})
+    assert client.get("/admin/events/today/connections").status_code == 403
+    assert "/connections" not in client.get("/admin/events/today").get_data(as_text=True)
+
+
+# 12. Bad input is a 4xx that says why, never a 500.
+def test_odd_input_gets_a_clear_4xx(door, organiser, runner):
+    client, people, token = door
+    zoe = people["zoe"]["code"]
+    deep = client.post("/api/v1/events/today/checkins", data="[" * 30000,
+                       headers={**bearer(token), "Content-Type": "application/json"})
+    assert deep.status_code == 400 and deep.get_json()["message"] == "the body must be a JSON object"
+    year_one = client.post("/api/v1/events/today/checkins", headers=bearer(token),
+                           json={"code": zoe, "nonce": "nonce-year-1", "at": "0001-01-01T00:00:00+14:00"})
+    assert year_one.status_code == 400 and "out of range" in year_one.get_json()["message"]
+    newline = client.get(f"/api/v1/events/today/badges/AB%0A{zoe}.pdf", headers=bearer(token))
+    assert newline.status_code == 404 and newline.is_json
+    badge = client.get(f"/api/v1/events/today/badges/{zoe}%0A.pdf", headers=bearer(token))
+    assert badge.status_code == 200 and badge.headers["Content-Disposition"] == f'inline; filename="badge-{zoe}.pdf"'
+    preview = organiser.get("/admin/events/today/badges/preview.png?sort=nope")
+    assert preview.status_code == 400 and "unknown order &#39;nope&#39;" in preview.get_data(as_text=True)
+    result = runner.invoke(args=["create-event", "big", "--name", "Big", "--starts", "2026-01-01T09:00",
+                                 "--ends", "2026-01-01T10:00", "--grace-minutes", "99999999999999"])
+    assert result.exit_code == 1 and "the grace period is 0 to 10080 minutes" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# 16. A failed badge download keeps the choices, never the CSRF token, in the address.
+def test_a_failed_badge_download_puts_no_token_in_the_url(organiser):
+    answer = post_form(organiser, "/admin/events/spring/badges", {"layout": "a4-8", "sort": "last_name"})
+    assert answer.status_code == 302
+    location = answer.headers["Location"]
+    assert "csrf_token" not in location and "layout=a4-8" in location
+
+
+# 17. The database, the secret and backups are the owner's only.
+def test_files_are_created_readable_by_their_owner_only(app, runner, tmp_path):
+    created = [app.config["DATABASE"]]
+    fresh = tmp_path / "fresh"
+    from kiosk import create_app
+
+    create_app({"INSTANCE_PATH": str(fresh)})
+    created += [fresh / "kiosk.db", fresh / "secret_key"]
+    result = runner.invoke(args=["backup", str(tmp_path / "copy.db")])
+    assert result.exit_code == 0, result.output
+    for path in [*created, tmp_path / "copy.db"]:
+        assert stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0, path
+    assert stat.S_IMODE(os.stat(fresh).st_mode) == 0o700
+
+
+def test_backup_into_a_missing_folder_says_so(runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "nowhere" / "copy.db")])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: there is no folder {tmp_path / 'nowhere'}; create it first"
