@@ -28,6 +28,9 @@ DEFAULTS = {
     "MAIL_FROM": "kiosk@localhost",
     "MAIL_PER_MINUTE": 0,  # a provider's sending limit; 0 sends as fast as the server takes
     "FONT_DIR": "",
+    # The server-printing kiosks' default command (an argument list, run without a shell,
+    # the badge PDF on its standard input); `create-kiosk --print-command` sets one per kiosk.
+    "PRINT_COMMAND": "",
     # A CSV export of a large event is a few MB; anything far bigger is a mistake.
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # Staff leave organiser pages open all day: a token valid for the session, not an hour.

@@ -145,12 +145,15 @@ def _table(rows):
               show_default=True, help="Badge stock in this kiosk's printer.")
 @click.option("--printing", type=click.Choice(PRINTING), default="browser", show_default=True,
               help="browser: the kiosk page prints; server: --print-command runs on the server.")
-@click.option("--print-command", default="", help="e.g. 'lp -d QL800 -o PageSize=62x100mm'")
+@click.option("--print-command", default=None,
+              help="e.g. 'lp -d QL800 -o PageSize=62x100mm' (run without a shell, the PDF on its "
+                   "standard input); default: the kiosk's earlier one, else KIOSK_PRINT_COMMAND")
 @friendly_errors
 def create_kiosk_command(slug, name, workshop, mode, layout, printing, print_command):
     """Register a kiosk and print its bearer token (shown once) as the last word."""
     kiosk, token = create_kiosk(get_db(), slug, name, workshop, mode=mode, layout=layout,
-                                printing=printing, print_command=print_command)
+                                printing=printing, print_command=print_command,
+                                default_print_command=current_app.config["PRINT_COMMAND"])
     click.echo(f"kiosk {kiosk['name']!r} for {slug}; its token (keep it secret): {token}")
 
 

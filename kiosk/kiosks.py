@@ -1,5 +1,8 @@
 """Kiosk devices: each has a bearer token for the JSON API, stored only as a hash."""
 
+import shlex
+import shutil
+
 from badges import DEFAULT_LAYOUT, LAYOUTS
 
 from .codes import new_kiosk_token, token_hash
@@ -13,13 +16,16 @@ PRINTING = ("browser", "server", "off")
 
 
 def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", layout=None,
-                 printing="browser", print_command=""):
+                 printing="browser", print_command=None, default_print_command=""):
     """Register a kiosk, or issue a new token for an existing one of that name
     (the old token stops working). Returns (kiosk row, token): the token is shown once.
 
     `mode`: staffed (search, walk-ins, reprints) or self (attendees check themselves in).
-    `printing`: browser (the kiosk page prints), server (`print_command` runs here with
-    the PDF on its standard input, e.g. `lp -d QL800 -o PageSize=62x100mm`) or off."""
+    `printing`: browser (the kiosk page prints), server (a print command runs here with
+    the PDF on its standard input, e.g. `lp -d QL800 -o PageSize=62x100mm`) or off.
+    The print command is server configuration: only the command line sets it
+    (`print_command`; None keeps the kiosk's own), else `default_print_command`
+    (KIOSK_PRINT_COMMAND). No web form ever does: it runs as the service's user."""
     event = get_event(db, event_slug)
     name = " ".join((name or "").split())
     if not name:
@@ -28,8 +34,12 @@ def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", la
         raise Invalid(f"mode must be one of {', '.join(KIOSK_MODES)}")
     if printing not in PRINTING:
         raise Invalid(f"printing must be one of {', '.join(PRINTING)}")
-    if printing == "server" and not print_command.strip():
-        raise Invalid("server printing needs a print command, like: lp -d QL800")
+    if print_command is not None:
+        print_command = " ".join(check_print_command(print_command))
+    kept = _print_command(db, event["id"], name) if print_command is None else print_command
+    if printing == "server" and not (kept or default_print_command):
+        raise Invalid("server printing needs a print command: `create-kiosk --print-command 'lp -d QL800'`"
+                      " on the server, or KIOSK_PRINT_COMMAND")
     layout = layout or DEFAULT_LAYOUT
     if layout not in LAYOUTS:
         raise Invalid(f"unknown badge layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
@@ -46,9 +56,32 @@ def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", la
                    layout = excluded.layout, printing = excluded.printing,
                    print_command = excluded.print_command""",
             [event["id"], name, workshop["id"] if workshop else None, token_hash(token), now(),
-             mode, layout, printing, print_command.strip()],
+             mode, layout, printing, kept],
         )
     return list_kiosks(db, event_slug, name=name)[0], token
+
+
+def check_print_command(command):
+    """The command as an argument list (it runs without a shell); Invalid when it does not
+    parse or its program is not installed here."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise Invalid(f"the print command does not parse: {exc}")
+    if argv and shutil.which(argv[0]) is None:
+        raise Invalid(f"the print command's program {argv[0]!r} is not installed on this server")
+    return [shlex.quote(arg) for arg in argv]
+
+
+def _print_command(db, event_id, name):
+    row = db.execute("SELECT print_command FROM kiosks WHERE event_id = ? AND name = ?",
+                     [event_id, name]).fetchone()
+    return row[0] if row else ""
+
+
+def print_command(kiosk, default=""):
+    """The argument list a server-printing kiosk runs: its own command, else the default."""
+    return shlex.split(kiosk["print_command"] or default)
 
 
 def list_kiosks(db, event_slug, name=None):

@@ -158,3 +158,46 @@ def test_backup_into_a_missing_folder_says_so(runner, tmp_path):
     result = runner.invoke(args=["backup", str(tmp_path / "nowhere" / "copy.db")])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: there is no folder {tmp_path / 'nowhere'}; create it first"
+
+
+# 1. The print command is server configuration: no web form sets it, and it runs without a shell.
+def test_no_web_form_can_set_a_print_command(organiser, db, tmp_path):
+    open_event(db, "today")
+    planted = tmp_path / "planted"
+    post_form(organiser, "/admin/events/today/kiosks",
+              {"name": "Evil", "printing": "server", "print_command": f"touch {planted}"})
+    assert db.execute("SELECT count(*) FROM kiosks WHERE print_command != ''").fetchone()[0] == 0
+    assert "print_command" not in organiser.get("/admin/events/today").get_data(as_text=True)
+
+
+def test_server_printing_takes_the_command_line_or_environment_command(app, db, runner, tmp_path):
+    people = open_event(db, "today")
+    out = tmp_path / "from-env.pdf"
+    app.config["PRINT_COMMAND"] = f"tee {out}"
+    token = create_kiosk(db, "today", "Desk", printing="server", default_print_command=app.config["PRINT_COMMAND"])[1]
+    client = app.test_client()
+    printed = client.post(f"/api/v1/events/today/badges/{people['zoe']['code']}/print", headers=bearer(token), json={})
+    assert printed.get_json()["result"] == "printed" and out.read_bytes().startswith(b"%PDF")
+    shell = tmp_path / "shell-ran"
+    result = runner.invoke(args=["create-kiosk", "today", "Desk", "--printing", "server",
+                                 "--print-command", f"echo hi; touch {shell}"])
+    token = result.output.split()[-1]
+    printed = client.post(f"/api/v1/events/today/badges/{people['zoe']['code']}/print", headers=bearer(token), json={})
+    assert printed.get_json()["result"] == "printed" and not shell.exists(), "no shell: ';' is an argument"
+    refused = runner.invoke(args=["create-kiosk", "today", "Desk", "--printing", "server",
+                                  "--print-command", "no-such-printer-program -d X"])
+    assert refused.exit_code == 1
+    assert "the print command's program 'no-such-printer-program' is not installed" in refused.output
+
+
+def test_a_failing_printer_is_reported_to_the_kiosk_and_nothing_counted(door, db, tmp_path):
+    client, people, _ = door
+    script = tmp_path / "printer"
+    script.write_text("#!/bin/sh\necho 'lp: printer QL800 is out of labels' >&2\nexit 3\n")
+    script.chmod(0o700)
+    token = create_kiosk(db, "today", "Jammed", printing="server", print_command=str(script))[1]
+    answer = client.post(f"/api/v1/events/today/badges/{people['zoe']['code']}/print", headers=bearer(token), json={})
+    assert answer.status_code == 409
+    assert answer.get_json()["message"] == (
+        f"The printer did not take the badge: {script} exited with status 3: lp: printer QL800 is out of labels")
+    assert db.execute("SELECT print_count FROM attendees WHERE id = ?", [people["zoe"]["id"]]).fetchone()[0] == 0

@@ -7,7 +7,6 @@ human `message`; a malformed request gets a 4xx, never a 500.
 """
 
 import io
-import shlex
 import subprocess
 
 import segno
@@ -28,7 +27,7 @@ from ..connections import pair
 from ..db import get_db
 from ..errors import Invalid, KioskError, NotFound, Unauthorised
 from ..images import MAX_FRAME_PIXELS, decoding, open_image
-from ..kiosks import authenticate
+from ..kiosks import authenticate, print_command
 
 bp = Blueprint("api", __name__)
 MAX_JSON_BYTES = 64 * 1024
@@ -198,15 +197,30 @@ def print_badge(slug, code):
     """Count a print; on a kiosk set to server printing, print here with its command."""
     kiosk = require_kiosk(slug)
     if kiosk["printing"] == "server":
-        command = shlex.split(kiosk["print_command"])
-        try:
-            subprocess.run(command, input=_badge(slug, code, kiosk), check=True,
-                           capture_output=True, timeout=PRINT_TIMEOUT_SECONDS)
-        except (OSError, subprocess.SubprocessError) as exc:
-            current_app.logger.warning("print command failed for kiosk %s: %s", kiosk["name"], exc)
-            return jsonify(result="printer_failed", message="The printer did not take the badge."), 503
+        pdf = _badge(slug, code, kiosk)
+        failure = run_print_command(print_command(kiosk, current_app.config["PRINT_COMMAND"]), pdf)
+        if failure:
+            current_app.logger.warning("print command failed for kiosk %s: %s", kiosk["name"], failure)
+            return jsonify(result="printer_failed", message=f"The printer did not take the badge: {failure}"), 409
     count = record_print(get_db(), slug, code)
     return jsonify(result="printed", message="Badge printed.", print_count=count)
+
+
+def run_print_command(argv, pdf):
+    """Run the print command (an argument list, no shell) with the PDF on its standard
+    input; what went wrong, in a few words, or "" when it printed."""
+    if not argv:
+        return "this kiosk has no print command (create-kiosk --print-command, or KIOSK_PRINT_COMMAND)"
+    try:
+        done = subprocess.run(argv, input=pdf, capture_output=True, timeout=PRINT_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return f"{argv[0]} did not finish within {PRINT_TIMEOUT_SECONDS} s"
+    except OSError as exc:
+        return f"{argv[0]} could not start ({exc.strerror})"
+    if done.returncode:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return f"{argv[0]} exited with status {done.returncode}" + (f": {said[-1][:200]}" if said else "")
+    return ""
 
 
 @bp.post("/api/v1/events/<slug>/decode")

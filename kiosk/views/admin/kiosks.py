@@ -20,7 +20,8 @@ def kiosks(slug):
         kiosk, token = create_kiosk(
             get_db(), slug, form.get("name", ""), form.get("workshop") or None,
             mode=form.get("mode", "staffed"), layout=form.get("layout") or None,
-            printing=form.get("printing", "browser"), print_command=form.get("print_command", ""),
+            printing=form.get("printing", "browser"),
+            default_print_command=current_app.config["PRINT_COMMAND"],
         )
     except KioskError as exc:
         flash(str(exc), "error")
