@@ -6,6 +6,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from PIL import Image, ImageOps
 
 from .codes import new_badge_code, new_private_key
@@ -26,9 +27,6 @@ TEXT_LIMITS = {
 CONSENT_FIELDS = ("share_email", "share_linkedin", "allow_scan")
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "on", "x"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "off"}
-# Deliberately loose: one @, no spaces or brackets, a dot in the domain. The invite
-# email is the real check; this catches typos and pasted junk.
-EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LIST_COLUMNS = (
     "email",
@@ -47,6 +45,16 @@ LIST_COLUMNS = (
 def clean_text(value):
     """NFC, whitespace folded to single spaces (a quoted CSV cell may hold newlines)."""
     return " ".join(unicodedata.normalize("NFC", str(value or "")).split())
+
+
+def normalised_email(text):
+    """The address as mail servers take it (the domain lower-cased, Unicode normalised),
+    or ValueError with the reason. email-validator refuses what the mail run would choke
+    on later: invisible characters, a domain that cannot exist, a missing dot."""
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{text!r} is not a valid email address: {exc}")
 
 
 def parse_bool(value):
@@ -101,8 +109,11 @@ def clean_attendee(values, defaults):
         problems.append(("first_name", "required"))
     if not record["email"]:
         problems.append(("email", "required"))
-    elif not EMAIL.match(record["email"]):
-        problems.append(("email", f"{record['email']!r} is not an email address"))
+    else:
+        try:
+            record["email"] = normalised_email(record["email"])
+        except ValueError as exc:
+            problems.append(("email", str(exc)))
     try:
         record["linkedin_url"] = clean_linkedin(record["linkedin_url"])
     except ValueError as exc:

@@ -295,7 +295,7 @@ def backup_command(path):
 @friendly_errors
 def purge_command(slug, older_than):
     """Remove a past event's personal data, keeping its anonymous counts."""
-    kept = purge(get_db(), slug, parse_age(older_than))
+    kept = purge(get_db(), slug, parse_age(older_than), current_app.config["MAIL_DIR"])
     click.echo(f"purged {slug}; kept: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in kept.items()))
 
 

@@ -158,8 +158,18 @@ def _render(row, db=None, job=None):
     db = db or _renderer["db"]
     with app.app_context():
         person = query(db, "SELECT * FROM attendees WHERE id = ?", [row["attendee_id"]])[0]
-        message = build(db, event, kind, person, message_id=row["message_id"], attach_badge=attach_badge)
-        return Envelope.of(message, person["email"])
+        try:
+            message = build(db, event, kind, person, message_id=row["message_id"], attach_badge=attach_badge)
+            return Envelope.of(message, person["email"])
+        except Exception as exc:  # noqa: BLE001  one person's odd data fails their message alone
+            return Unsendable(f"the message could not be written: {exc}")
+
+
+@dataclass(frozen=True)
+class Unsendable:
+    """A message that could not be rendered, and why: marked failed, the run goes on."""
+
+    reason: str
 
 
 def _rendered_in_thread(job, rows, ahead=8):
@@ -215,6 +225,8 @@ def _deliver(db, row, envelope, mailer, report):
     email = row["email"]
     _set(db, row, status="sending", attempts=row["attempts"] + 1)
     try:
+        if isinstance(envelope, Unsendable):
+            raise Permanent(envelope.reason)
         mailer.send(envelope)
     except Temporary as exc:
         attempts = row["attempts"] + 1
@@ -330,12 +342,22 @@ def compose(sender, to, subject, text, html, attachments, *, message_id, unsubsc
     name, address = to if isinstance(to, tuple) else ("", to)
     message["Subject"] = Header(subject, "utf-8")
     message["From"] = sender
-    message["To"] = formataddr((name, address), charset="utf-8")
+    message["To"] = to_header(name, address)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id
     message["List-Unsubscribe"] = unsubscribe
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
+
+
+def to_header(name, address):
+    """The To header. An internationalised address (jürgen@bücher.example) goes as raw
+    UTF-8, as SMTPUTF8 wants (the surrogate escapes become its bytes on the wire)."""
+    if address.isascii():
+        return formataddr((name, address), charset="utf-8")
+    name = formataddr((name, "x@x"), charset="utf-8").rsplit(" <", 1)[0] if name else ""
+    raw = address.encode("utf-8").decode("ascii", "surrogateescape")
+    return f"{name} <{raw}>" if name else raw
 
 
 def readable(message):

@@ -2,6 +2,7 @@
 server drops it, throttled for providers' limits; or, with no SMTP host configured,
 .eml files written to KIOSK_MAIL_DIR (the embedded default, previewable by organisers)."""
 
+import os
 import smtplib
 import ssl
 import time
@@ -14,7 +15,8 @@ from .errors import KioskError
 
 SMTP_TIMEOUT_SECONDS = 30
 # How messages built with the classic MIME classes are written out: CRLF, as on the wire.
-WIRE = policy.compat32.clone(linesep="\r\n")
+# 8bit: a header holding an internationalised address is written as its UTF-8 bytes.
+WIRE = policy.compat32.clone(linesep="\r\n", cte_type="8bit")
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,14 @@ class SMTPMailer:
         """Send one Envelope; raises Temporary or Permanent with the server's reply."""
         if self.interval:
             time.sleep(max(0.0, self.last_sent + self.interval - time.monotonic()))
+        # An internationalised address (jürgen@bücher.example) needs the server's SMTPUTF8.
+        options = [] if (envelope.sender + envelope.recipient).isascii() else ["SMTPUTF8"]
         for attempt in (1, 2):
             if self.smtp is None:
                 self.open()
             try:
-                refused = self.smtp.sendmail(envelope.sender, [envelope.recipient], envelope.data)
+                refused = self.smtp.sendmail(envelope.sender, [envelope.recipient], envelope.data,
+                                             mail_options=options)
                 self.last_sent = time.monotonic()
                 if refused:
                     code, reply = next(iter(refused.values()))
@@ -101,6 +106,11 @@ class SMTPMailer:
                 self.smtp = None  # the server hung up (idle timeout, too many messages): once more
                 if attempt == 2:
                     raise Temporary("the mail server closed the connection")
+            except smtplib.SMTPNotSupportedError:
+                raise Permanent(f"the mail server does not take internationalised addresses "
+                                f"(no SMTPUTF8): {envelope.recipient}")
+            except (UnicodeError, ValueError) as exc:  # an address written before validation
+                raise Permanent(f"cannot send to {envelope.recipient!r}: {exc}")
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reply = next(iter(exc.recipients.values()))
                 raise (Temporary if 400 <= code < 500 else Permanent)(f"{code} {reply.decode(errors='replace')}")
@@ -135,11 +145,25 @@ class FileMailer:
         return self
 
     def send(self, envelope):
-        name = envelope.message_id.strip("<>").replace("/", "_").replace("@", "_at_")
-        (self.folder / f"{name}.eml").write_bytes(envelope.data)
+        # Owner-only: a message holds an address and a private link.
+        fd = os.open(saved_file(self.folder, envelope.message_id), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(envelope.data)
 
     def close(self):
         pass
+
+
+def saved_file(folder, message_id):
+    """Where the file mailer writes the message with this Message-ID."""
+    name = message_id.strip("<>").replace("/", "_").replace("@", "_at_")
+    return Path(folder) / f"{name}.eml"
+
+
+def forget_saved(folder, message_ids):
+    """Remove the saved copies of these messages (an attendee erased, an event purged)."""
+    for message_id in message_ids:
+        saved_file(folder, message_id).unlink(missing_ok=True)
 
 
 def saved_messages(folder):

@@ -7,6 +7,7 @@ from .connections import people_met
 from .db import now, query, write
 from .errors import Invalid
 from .events import get_event
+from .mail import forget_saved
 
 PROFILE = ("first_name", "last_name", "email", "organisation", "role", "pronouns", "linkedin_url",
            "share_email", "share_linkedin", "allow_scan", "leaderboard_opt_out", "consent_at",
@@ -41,17 +42,26 @@ def delete_connections(db, attendee):
                           [attendee["id"]]).rowcount
 
 
-def delete_attendee(db, attendee):
+def delete_attendee(db, attendee, mail_dir=None):
     """The whole record: check-ins, connections, consent history and queued mail go with
-    it (foreign keys cascade), and so do the kiosks' stored answers that name them."""
+    it (foreign keys cascade), and so do the kiosks' stored answers that name them and
+    the copies of their mail saved in `mail_dir` (an address and a private link each)."""
     with write(db):
+        sent = _message_ids(db, "attendee_id = ?", attendee["id"])
         db.execute("DELETE FROM api_replies WHERE body LIKE ?", [f'%"code": "{attendee["code"]}"%'])
         db.execute("DELETE FROM attendees WHERE id = ?", [attendee["id"]])
+    if mail_dir:
+        forget_saved(mail_dir, sent)
 
 
-def purge(db, event_slug, older_than_days):
-    """Remove a past event's personal data, keeping its anonymous counts (event_summaries)
-    and the event, its workshops and its name. Returns the counts kept."""
+def _message_ids(db, where, value):
+    return [row[0] for row in db.execute(f"SELECT message_id FROM outbox WHERE {where}", [value])]
+
+
+def purge(db, event_slug, older_than_days, mail_dir=None):
+    """Remove a past event's personal data (with its mail saved in `mail_dir`), keeping its
+    anonymous counts (event_summaries) and the event, its workshops and its name.
+    Returns the counts kept."""
     event = get_event(db, event_slug)
     ended = datetime.fromisoformat(event["ends_at"])
     if ended > datetime.now(timezone.utc) - timedelta(days=older_than_days):
@@ -70,9 +80,12 @@ def purge(db, event_slug, older_than_days):
         db.execute("""INSERT OR REPLACE INTO event_summaries
                       (event_id, attendees, checked_in, connections, people_connected, purged_at)
                       VALUES (?, ?, ?, ?, ?, ?)""", [eid, *counts.values(), now()])
+        sent = _message_ids(db, "event_id = ?", eid)
         db.execute("DELETE FROM api_replies WHERE kiosk_id IN (SELECT id FROM kiosks WHERE event_id = ?)", [eid])
         db.execute("DELETE FROM attendees WHERE event_id = ?", [eid])
         db.execute("DELETE FROM kiosks WHERE event_id = ?", [eid])
+    if mail_dir:
+        forget_saved(mail_dir, sent)
     return counts
 
 

@@ -2,7 +2,7 @@
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .attendees import EMAIL, clean_text
+from .attendees import clean_text, normalised_email
 from .db import now, query, write
 from .errors import Invalid
 
@@ -15,9 +15,10 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 def create_user(db, email, password, role="organiser"):
     """Create an account, or set a new password and role for an existing one."""
-    email = clean_text(email)
-    if not EMAIL.match(email):
-        raise Invalid(f"{email!r} is not an email address")
+    try:
+        email = normalised_email(clean_text(email))
+    except ValueError as exc:
+        raise Invalid(str(exc))
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     if role not in ROLES:

@@ -193,7 +193,7 @@ def test_import_with_problems_shows_them_all(organiser, db):
     assert response.status_code == 422
     assert "Nothing was imported" in page
     assert "line 3: first_name: required" in page
-    assert "line 4: email: &#39;bad&#39; is not an email address" in page
+    assert "line 4: email: &#39;bad&#39; is not a valid email address: An email address must have an @-sign." in page
     assert db["attendees"].count == 0
 
 

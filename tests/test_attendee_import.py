@@ -123,7 +123,7 @@ def test_line_numbers_count_physical_lines(db):
         b'Bob,Ray,not-an-email,X\n'
     )
     problems = refused(db, data)
-    assert problems == ["line 4: email: 'not-an-email' is not an email address"]
+    assert problems == ["line 4: email: 'not-an-email' is not a valid email address: An email address must have an @-sign."]
 
 
 def test_consent_columns_and_event_defaults(db):
@@ -164,7 +164,7 @@ def test_one_bad_row_imports_nothing_and_names_every_problem(db):
 def test_refusal_message_reads_well(db):
     with pytest.raises(ImportRefused) as info:
         import_attendees(db, "spring", b"Name,Email\nA,bad\n")
-    assert str(info.value) == "nothing imported: 1 problem\nline 2: email: 'bad' is not an email address"
+    assert str(info.value) == "nothing imported: 1 problem\nline 2: email: 'bad' is not a valid email address: An email address must have an @-sign."
 
 
 def test_linkedin_without_scheme_is_completed(db):

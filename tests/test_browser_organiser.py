@@ -34,7 +34,7 @@ def test_organiser_creates_event_imports_csv_and_finds_people(live_server, page,
     page.get_by_role("link", name="Import a CSV").click()
     page.set_input_files("input[type=file]", str(bad))
     page.get_by_role("button", name="Check the file").click()
-    expect(page.locator(".problems")).to_contain_text("line 3: email: 'not-an-email' is not an email address")
+    expect(page.locator(".problems")).to_contain_text("line 3: email: 'not-an-email' is not a valid email address: An email address must have an @-sign.")
 
     good = tmp_path / "good.csv"
     good.write_text("First Name;Last Name;Email;Company\nAnn;Lee;ann@example.org;St Mary's\n"

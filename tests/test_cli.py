@@ -120,7 +120,7 @@ def test_import_dry_run_and_bad_file(runner, tmp_path, db):
     path.write_text("Name,Email\nA B,a@example.org\nC D,broken\n")
     result = invoke(runner, "import-attendees", "spring", str(path))
     assert result.exit_code == 1
-    assert "line 3: email: 'broken' is not an email address" in result.output
+    assert "line 3: email: 'broken' is not a valid email address: An email address must have an @-sign." in result.output
     assert db["attendees"].count == 0
     path.write_text("Name,Email\nA B,a@example.org\n")
     result = invoke(runner, "import-attendees", "spring", str(path), "--dry-run")

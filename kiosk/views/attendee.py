@@ -123,7 +123,7 @@ def delete_mine():
         flash("Tick the box to confirm.", "error")
         return redirect(url_for("attendee.me"))
     if request.form.get("what") == "everything":
-        privacy.delete_attendee(get_db(), me)
+        privacy.delete_attendee(get_db(), me, current_app.config["MAIL_DIR"])
         response = Response(render_template("attendee/message.html", title="Deleted",
                                             message="Your record and everything linked to it are deleted."))
         response.delete_cookie(COOKIE)

@@ -107,6 +107,9 @@ def _send_in_background(app, slug, kind, options, job):
             job["summary"] = report.summary()
         except KioskError as exc:
             job["summary"] = f"Stopped: {exc}"
+        except Exception as exc:  # the page must stop showing "sending", whatever happened
+            app.logger.exception("sending %ss for %s stopped", kind, slug)
+            job["summary"] = f"Stopped by an unexpected error: {exc}"
         finally:
             db.close()
 

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from ... import attendees as attendee_domain
 from ... import privacy
@@ -114,7 +114,7 @@ def delete_attendee(slug, attendee_id):
     if request.form.get("confirm") != "yes":
         flash("Tick the box to confirm the deletion.", "error")
         return redirect(url_for("admin.edit_attendee", slug=slug, attendee_id=attendee_id))
-    privacy.delete_attendee(db, attendee)
+    privacy.delete_attendee(db, attendee, current_app.config["MAIL_DIR"])
     flash(f"{attendee['first_name']} {attendee['last_name']} and everything linked to them are deleted.", "success")
     return redirect(url_for("admin.attendees", slug=slug))
 
