@@ -70,3 +70,22 @@ def test_one_bad_address_fails_alone_and_says_why(app, ascii_smtp_server, db):
     assert sorted(recorder.recipients()) == ["cy@example.org", "dora@example.org"]
     failed = db.execute("SELECT count(*) FROM outbox WHERE status = 'failed' AND last_error != ''").fetchone()[0]
     assert failed == 2
+
+
+def test_erasing_an_attendee_removes_their_saved_mail(app, db, organiser, tmp_path):
+    """Issue 10, item 15: the .eml copies (an address and a private link) go with the record."""
+    from kiosk.mail import FileMailer
+
+    who = make_event(db)
+    app.config["MAIL_DIR"] = str(tmp_path / "mail")
+    with app.app_context():
+        send(db, "after", "invite", FileMailer(app.config["MAIL_DIR"]))
+    files = list((tmp_path / "mail").glob("*.eml"))
+    assert any(b"ann@example.org" in f.read_bytes() for f in files)
+    assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in files)
+    answer = post_form(organiser, f"/admin/events/after/attendees/{who['ann']['id']}/delete", {"confirm": "yes"})
+    assert answer.status_code == 302
+    left = list((tmp_path / "mail").glob("*.eml"))
+    assert len(left) == len(files) - 1
+    assert not any(b"ann@example.org" in f.read_bytes() for f in left)
+    assert who["ann"]["private_key"] not in organiser.get("/admin/events/after/mail").get_data(as_text=True)
