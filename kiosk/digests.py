@@ -392,16 +392,22 @@ def _unsubscribe_signer():
 
 
 def unsubscribe_token(person):
-    return _unsubscribe_signer().dumps([person["id"], person["event_id"]])
+    """Names the person by their badge code, never by row id: ids are reused after an
+    erasure, while a code is random and unique, so the link can only ever act on them."""
+    return _unsubscribe_signer().dumps({"code": person["code"]})
 
 
 def unsubscriber(db, token):
-    """The attendee a (signed) unsubscribe token names, or NotFound."""
+    """The attendee a (signed) unsubscribe token names, or NotFound. Links from 0.1.0
+    named a row id, which a later attendee may hold: they are no longer accepted."""
     try:
-        attendee_id, event_id = _unsubscribe_signer().loads(token)
-    except (BadSignature, ValueError, TypeError):
-        raise NotFound("this unsubscribe link is not valid")
-    rows = query(db, "SELECT * FROM attendees WHERE id = ? AND event_id = ?", [attendee_id, event_id])
+        named = _unsubscribe_signer().loads(token)
+    except BadSignature:
+        named = None
+    if not isinstance(named, dict) or not isinstance(named.get("code"), str):
+        raise NotFound("this unsubscribe link is not valid (links in mail sent before version 0.2 no longer "
+                       "work: use the link in a newer message, or ask the organiser)")
+    rows = query(db, "SELECT * FROM attendees WHERE code = ?", [named["code"]])
     if not rows:
         raise NotFound("this unsubscribe link is not valid")
     return rows[0]

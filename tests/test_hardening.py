@@ -201,3 +201,24 @@ def test_a_failing_printer_is_reported_to_the_kiosk_and_nothing_counted(door, db
     assert answer.get_json()["message"] == (
         f"The printer did not take the badge: {script} exited with status 3: lp: printer QL800 is out of labels")
     assert db.execute("SELECT print_count FROM attendees WHERE id = ?", [people["zoe"]["id"]]).fetchone()[0] == 0
+
+
+# 9. An unsubscribe link names one person for ever, even after their row id is reused.
+def test_an_old_unsubscribe_link_never_acts_on_the_next_holder_of_an_id(app, client, db):
+    from kiosk.attendees import add_attendee, find_attendee
+    from kiosk.digests import unsubscribe_token
+    from kiosk.privacy import delete_attendee
+
+    people = open_event(db, "today")
+    cy = people["cy"]  # the newest row: SQLite gives its id to the next attendee
+    with app.test_request_context():
+        token = unsubscribe_token(cy)
+    delete_attendee(db, cy)
+    newcomer = add_attendee(db, "today", {"first_name": "Dee", "email": "dee@example.org"})
+    assert newcomer["id"] == cy["id"]
+    assert client.post(f"/unsubscribe/{token}").status_code == 404
+    assert find_attendee(db, "today", "dee@example.org")["mail_opt_out_at"] is None
+    with app.test_request_context():
+        own = unsubscribe_token(newcomer)
+    assert client.post(f"/unsubscribe/{own}").status_code == 200
+    assert find_attendee(db, "today", "dee@example.org")["mail_opt_out_at"]
