@@ -14,6 +14,7 @@ from .db import now, query, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event
 from .images import decoding, open_image
+from .phones import end_all_sessions
 
 TEXT_LIMITS = {
     "first_name": 100,
@@ -277,15 +278,6 @@ def private_link(db, event_slug, email, base_url):
     return f"{base_url}/me/{attendee['private_key']}"
 
 
-def private_link_by_code(db, event_slug, code, base_url):
-    event = get_event(db, event_slug)
-    rows = query(db, "SELECT private_key FROM attendees WHERE event_id = ? AND code = ? "
-                     "AND revoked_at IS NULL", [event["id"], str(code).upper()])
-    if not rows:
-        raise NotFound("unknown or revoked badge")
-    return f"{base_url}/me/{rows[0]['private_key']}"
-
-
 def new_private_link(db, event_slug, attendee_id):
     """Replace an attendee's private key: the old link, and every phone it activated,
     stop working (a forwarded invite, a lost phone)."""
@@ -293,6 +285,7 @@ def new_private_link(db, event_slug, attendee_id):
     with write(db):
         attendee = get_attendee(db, event, attendee_id)
         db["attendees"].update(attendee["id"], {"private_key": new_private_key(), "updated_at": now()})
+        end_all_sessions(db, attendee["id"])
 
 
 def set_photo(db, event_slug, attendee_id, data):

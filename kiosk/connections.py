@@ -24,19 +24,6 @@ NOTE_LIMIT = 1000
 CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan")
 
 
-def identify(db, private_key):
-    """The attendee whose private link this is (not revoked), with their event's slug."""
-    if not private_key:
-        return None
-    rows = query(
-        db,
-        """SELECT a.*, e.slug AS event_slug FROM attendees a JOIN events e ON e.id = a.event_id
-           WHERE a.private_key = ? AND a.revoked_at IS NULL""",
-        [private_key],
-    )
-    return rows[0] if rows else None
-
-
 def attendee_by_code(db, event, code_text):
     code = parse_badge_code(code_text)
     rows = query(db, "SELECT * FROM attendees WHERE event_id = ? AND code = ?",

@@ -230,4 +230,33 @@ DROP TABLE api_replies;
 ALTER TABLE api_replies_per_kiosk RENAME TO api_replies;
 CREATE UNIQUE INDEX api_replies_once ON api_replies (coalesce(kiosk_id, 0), nonce);
 """,
+    """
+-- Phones an attendee's identity is open on. The phone's cookie holds a random id; only its
+-- hash is kept, with a short description of the device, so the owner can see and end them.
+CREATE TABLE attendee_sessions (
+    id INTEGER PRIMARY KEY,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    device TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    ended_at TEXT
+);
+CREATE INDEX attendee_sessions_by_attendee ON attendee_sessions (attendee_id);
+
+-- The kiosk's "scan to open on your phone" QR: a one-time, short-lived token (hashed),
+-- issued right after a badge-scan check-in at that kiosk; never the private key.
+CREATE TABLE activations (
+    token_hash TEXT PRIMARY KEY,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    kiosk_id INTEGER REFERENCES kiosks(id) ON DELETE CASCADE,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+
+-- Organiser and staff logins: the session cookie carries this number; logging out and a
+-- new password raise it, which ends every session signed with the old one.
+ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
+""",
 ]

@@ -14,7 +14,8 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def create_user(db, email, password, role="organiser"):
-    """Create an account, or set a new password and role for an existing one."""
+    """Create an account, or set a new password and role for an existing one (which
+    ends the account's sessions everywhere)."""
     try:
         email = normalised_email(clean_text(email))
     except ValueError as exc:
@@ -28,7 +29,8 @@ def create_user(db, email, password, role="organiser"):
             """INSERT INTO users (email, password_hash, role, created_at)
                VALUES (?, ?, ?, ?)
                ON CONFLICT (email) DO UPDATE
-               SET password_hash = excluded.password_hash, role = excluded.role""",
+               SET password_hash = excluded.password_hash, role = excluded.role,
+                   session_version = session_version + 1""",
             [email, generate_password_hash(password), role, now()],
         )
     return get_user_by_email(db, email)
@@ -53,3 +55,9 @@ def authenticate(db, email, password):
     if not check_password_hash(user["password_hash"], password or ""):
         return None
     return user
+
+
+def end_sessions(db, user_id):
+    """Log the account out everywhere: sessions signed with the old version stop working."""
+    with write(db):
+        db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user_id])

@@ -165,7 +165,8 @@ def test_revoked_kiosk_token_stops_working(door):
     ([], "JSON object"),
     ({"nonce": "n" * 10}, "'code' is required"),
     ({"code": "ABC"}, "'nonce' is required"),
-    ({"code": 12, "nonce": "n" * 10}, "'code' is required"),
+    ({"code": 12, "nonce": "n" * 10}, "'code' must be a string"),
+    ({"nonce": "n" * 10}, "'code' is required"),
     ({"code": "ABCDEFGHJKMNP", "nonce": "short"}, "nonce must be"),
     ({"code": "ABCDEFGHJKMNP", "nonce": "n" * 10, "workshop": {"x": 1}}, "must be a string"),
     ({"code": "ABCDEFGHJKMNP", "nonce": "n" * 10, "at": "yesterday"}, "not an ISO date-time"),
@@ -238,8 +239,7 @@ def test_search_self_service_shows_little(door):
     headers = {"Authorization": f"Bearer {door.self_token}"}
     response = door.client.get("/api/v1/events/today/attendees?q=zo", headers=headers)
     (person,) = response.get_json()["attendees"]
-    assert person == {"first_name": "Zoë", "last_initial": "Å", "organisation": "Karolinska",
-                      "code": door.code["zoe@example.org"]}
+    assert person.pop("pick") and person == {"first_name": "Zoë", "last_initial": "Å", "organisation": "Karolinska"}
     assert door.client.get("/api/v1/events/today/attendees?q=z", headers=headers).get_json()["attendees"] == []
 
 
@@ -269,7 +269,7 @@ def test_walk_in_errors(door):
     response = door.post("walk-ins", {"nonce": "n" * 10, "first_name": "Zed", "email": "zoe@example.org"})
     assert response.status_code == 409 and "already registered" in response.get_json()["message"]
     response = door.post("walk-ins", {"nonce": "m" * 10, "first_name": "Zed", "email": "not-an-email"})
-    assert response.status_code == 400 and "not an email address" in response.get_json()["message"]
+    assert response.status_code == 400 and "is not a valid email address" in response.get_json()["message"]
     response = door.post("walk-ins", {"nonce": "o" * 10, "first_name": "Zed", "email": "zed@example.org"},
                          token=door.self_token)
     assert response.status_code == 403

@@ -12,6 +12,7 @@ import subprocess
 import segno
 import zxingcpp
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from PIL import Image
 from werkzeug.exceptions import HTTPException
 
@@ -19,7 +20,7 @@ from badges import DEFAULT_LAYOUT
 
 from .. import __version__
 
-from ..attendees import list_attendees, private_link_by_code
+from ..attendees import list_attendees
 from ..badge_printing import badge_pdf, record_print
 from ..checkins import check_in, public_person, walk_in
 from ..codes import parse_badge_code
@@ -28,6 +29,7 @@ from ..db import get_db
 from ..errors import Invalid, KioskError, NotFound, Unauthorised
 from ..images import MAX_FRAME_PIXELS, decoding, open_image
 from ..kiosks import authenticate, print_command
+from ..phones import issue_activation
 
 bp = Blueprint("api", __name__)
 MAX_JSON_BYTES = 64 * 1024
@@ -117,10 +119,58 @@ def kiosk_info():
 
 @bp.post("/api/v1/events/<slug>/checkins")
 def checkins(slug):
+    """A check-in by badge (`code`) or by a self-service name-search result (`pick`). A badge
+    scan may ask for `activate`: the answer then carries the one-time QR for the phone."""
     kiosk = require_kiosk(slug)
-    body = json_body("code", "nonce")
-    return answer(check_in(get_db(), slug, body["code"], body["nonce"], kiosk=kiosk,
-                           workshop=body.get("workshop") or None, at=body.get("at")))
+    body = json_body("nonce")
+    code = _picked_code(kiosk, body["pick"]) if body.get("pick") else _required(body, "code")
+    result = check_in(get_db(), slug, code, body["nonce"], kiosk=kiosk,
+                      workshop=body.get("workshop") or None, at=body.get("at"))
+    reply = result.body()
+    if body.get("activate") is True and not body.get("pick") and result.result in CHECKED_IN:
+        reply["activation_svg"] = _activation_qr(kiosk, result.attendee["code"])
+    return jsonify(reply), result.status
+
+
+CHECKED_IN = ("checked_in", "already_checked_in")
+PICK_SECONDS = 300
+
+
+def _required(body, name):
+    if not isinstance(body.get(name), str) or not body[name].strip():
+        raise Invalid(f"'{name}' is required and must be a string")
+    return body[name]
+
+
+def _activation_qr(kiosk, code):
+    """The SVG of a one-time link that opens this attendee's page on a phone."""
+    db = get_db()
+    attendee_id = db.execute("SELECT id FROM attendees WHERE code = ?", [code]).fetchone()[0]
+    link = f"{current_app.config['BASE_URL']}/me/{issue_activation(db, kiosk, attendee_id)}"
+    svg = io.BytesIO()
+    segno.make_qr(link, error="m").save(svg, kind="svg", scale=6, border=4, xmldecl=False)
+    return svg.getvalue().decode()
+
+
+def _pick_signer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kiosk-search-pick")
+
+
+def _pick(kiosk, attendee):
+    """What a self-service search result carries instead of the badge code: a signed,
+    short-lived reference for this kiosk only, from which no badge can be made."""
+    return _pick_signer().dumps([kiosk["id"], attendee["id"]])
+
+
+def _picked_code(kiosk, pick):
+    try:
+        kiosk_id, attendee_id = _pick_signer().loads(pick, max_age=PICK_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        raise Invalid("this search result has expired; search again")
+    row = get_db().execute("SELECT code FROM attendees WHERE id = ?", [attendee_id]).fetchone()
+    if kiosk_id != kiosk["id"] or row is None:
+        raise Invalid("this search result has expired; search again")
+    return row[0]
 
 
 @bp.post("/api/v1/events/<slug>/walk-ins")
@@ -141,17 +191,6 @@ def pair_connection(slug):
                        workshop=body.get("workshop") or None, note=body.get("note") or ""))
 
 
-@bp.get("/api/v1/events/<slug>/attendees/<code>/activation.svg")
-def activation(slug, code):
-    """The attendee's private link as a QR code, shown on the kiosk right after check-in
-    ("scan to activate on your phone"). Kiosks only: it is what makes a phone theirs."""
-    require_kiosk(slug)
-    link = private_link_by_code(get_db(), slug, code, current_app.config["BASE_URL"])
-    svg = io.BytesIO()
-    segno.make_qr(link, error="m").save(svg, kind="svg", scale=6, border=4, xmldecl=False)
-    return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
-
-
 @bp.get("/api/v1/events/<slug>/attendees")
 def attendees(slug):
     """Name search for kiosks. Self-service kiosks see first name, last initial and
@@ -159,12 +198,12 @@ def attendees(slug):
     kiosk = kiosk_or_organiser(slug)
     query = request.args.get("q", "")
     self_service = kiosk is not None and kiosk["mode"] == "self"
-    if len(query.strip()) < (2 if self_service else 1):
+    if sum(ch.isalnum() for ch in query) < (2 if self_service else 1):  # "a." is one letter
         return jsonify(result="ok", attendees=[])
     found = list_attendees(get_db(), slug, query, limit=SEARCH_LIMIT)
     if self_service:
         people = [{"first_name": a["first_name"], "last_initial": a["last_name"][:1],
-                   "organisation": a["organisation"], "code": a["code"]}
+                   "organisation": a["organisation"], "pick": _pick(kiosk, a)}
                   for a in found if not a["revoked_at"]]
     else:
         people = [{**public_person(a), "email": a["email"], "checked_in_at": a["checked_in_at"],

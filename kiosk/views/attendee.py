@@ -8,7 +8,7 @@ light on venue Wi-Fi.
 """
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import (
     Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
@@ -16,7 +16,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import connections, digests, privacy
+from .. import connections, digests, phones, privacy
 from ..checkins import is_open
 from ..db import get_db, query
 from ..errors import KioskError
@@ -26,23 +26,23 @@ from .limits import limiter
 
 bp = Blueprint("attendee", __name__)
 COOKIE = "kiosk_attendee"
-KEEP_AFTER_EVENT = timedelta(days=30)  # to look back at /me and download contacts
 
 
 def _signer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="attendee-identity")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="attendee-session")
 
 
 @bp.before_app_request
 def load_attendee():
-    """g.attendee: the attendee this browser belongs to, or None."""
-    g.attendee = None
+    """g.attendee: the attendee this browser belongs to (a live session), or None."""
+    g.attendee, g.attendee_session = None, None
     signed = request.cookies.get(COOKIE)
     if signed:
         try:
-            g.attendee = connections.identify(get_db(), _signer().loads(signed))
+            token = _signer().loads(signed)
         except BadSignature:
-            pass
+            return
+        g.attendee, g.attendee_session = phones.session_attendee(get_db(), token)
 
 
 def identity_key():
@@ -52,17 +52,29 @@ def identity_key():
 
 @bp.get("/me/<key>")
 def activate(key):
-    """The private link: remember this browser as the attendee, then show their page
-    (without the key in the address bar, so it is not shared with the page's URL)."""
-    attendee = connections.identify(get_db(), key)
-    if attendee is None:
+    """The private link (or a kiosk's one-time QR) only asks: a link planted in a page
+    must not bind a phone by being opened. Nothing is recorded on a GET."""
+    holder, _ = phones.link_holder(get_db(), key)
+    if holder is None:
         return render_template("attendee/unknown_link.html"), 404
-    event = get_event(get_db(), attendee["event_slug"])
-    expires = datetime.fromisoformat(event["ends_at"]) + timedelta(
-        minutes=event["grace_minutes"]) + KEEP_AFTER_EVENT
+    return render_template("attendee/confirm_link.html", holder=holder,
+                           event=get_event(get_db(), holder["event_slug"]))
+
+
+@bp.post("/me/<key>")
+def bind(key):
+    """This phone becomes the attendee's: a new session, then their page (without the
+    key in the address bar, so it is not shared with the page's URL)."""
+    db = get_db()
+    holder, activation = phones.link_holder(db, key)
+    if holder is None or (activation and not phones.use_activation(db, activation)):
+        return render_template("attendee/unknown_link.html"), 404
+    if g.attendee_session:
+        phones.end_session(db, g.attendee, g.attendee_session)  # this phone was someone else's
+    token, expires = phones.open_session(db, holder, request.user_agent.string)
     response = redirect(url_for("attendee.me"))
-    response.set_cookie(COOKIE, _signer().dumps(key), expires=max(expires, _now() + KEEP_AFTER_EVENT),
-                        httponly=True, samesite="Lax", secure=request.is_secure)
+    response.set_cookie(COOKIE, _signer().dumps(token), expires=expires, httponly=True, samesite="Lax",
+                        secure=request.is_secure)
     return response
 
 
@@ -74,7 +86,28 @@ def me():
     return render_template(
         "attendee/me.html", me=me, event=event, people=connections.people_met(db, me),
         saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
+        devices=phones.devices(db, me), this_device=g.attendee_session,
     )
+
+
+@bp.post("/me/devices/<int:session_id>/end")
+def end_device(session_id):
+    """End the identity on another of my phones."""
+    me = _require_attendee()
+    phones.end_session(get_db(), me, session_id)
+    flash("That device is signed out.", "success")
+    return redirect(url_for("attendee.me"))
+
+
+@bp.post("/me/forget")
+def forget():
+    """"Not you? Forget this phone": this phone stops being the attendee's."""
+    me = _require_attendee()
+    phones.end_session(get_db(), me, g.attendee_session)
+    response = Response(render_template("attendee/message.html", title="This phone is forgotten",
+                                        message=f"This phone no longer opens {me['first_name']}'s page."))
+    response.delete_cookie(COOKIE)
+    return response
 
 
 @bp.post("/me/connections/<int:connection_id>")

@@ -1,6 +1,7 @@
 """Organiser login and logout; every admin page requires a logged-in user."""
 
 import functools
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import (
@@ -8,16 +9,31 @@ from flask import (
 )
 
 from ..db import get_db
-from ..users import authenticate, get_user
+from ..users import authenticate, end_sessions, get_user
 from .limits import limiter
 
 bp = Blueprint("auth", __name__)
 
 
+# A login lasts a working day at the venue; then the password is asked again.
+LOGIN_LIFETIME = timedelta(hours=16)
+
+
 @bp.before_app_request
 def load_user():
+    """g.user: the logged-in account, while its session is live: signed with the account's
+    current session version (logout and a new password raise it) and under 16 hours old."""
+    g.user = None
     user_id = session.get("user_id")
-    g.user = get_user(get_db(), user_id) if user_id is not None else None
+    if user_id is None:
+        return
+    user = get_user(get_db(), user_id)
+    logged_in = datetime.fromtimestamp(session.get("at", 0), timezone.utc)
+    if (user is None or session.get("v") != user["session_version"]
+            or datetime.now(timezone.utc) - logged_in > LOGIN_LIFETIME):
+        session.clear()
+        return
+    g.user = user
 
 
 def require_login():
@@ -53,7 +69,8 @@ def login():
         user = authenticate(get_db(), request.form.get("email", ""), request.form.get("password", ""))
         if user is not None:
             session.clear()  # a fresh session at login: no fixation
-            session["user_id"] = user["id"]
+            session.update(user_id=user["id"], v=user["session_version"],
+                           at=int(datetime.now(timezone.utc).timestamp()))
             return redirect(_safe_next(request.args.get("next")))
         flash("Wrong email or password.", "error")
     return render_template("auth/login.html"), 200 if request.method == "GET" else 401
@@ -61,6 +78,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends this session and every other one of the account (a shared or lost device)."""
+    if g.user is not None:
+        end_sessions(get_db(), g.user["id"])
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

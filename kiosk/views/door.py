@@ -1,4 +1,4 @@
-"""The kiosk page at the door: one page, driven by static/js/door.js through the JSON API.
+"""The kiosk page at the door: one page, driven by the ES modules in static/js/door/ through the JSON API.
 
 The page itself holds nothing secret: the kiosk token arrives in the URL fragment
 (never sent to the server or logged), is kept in the browser's localStorage, and
