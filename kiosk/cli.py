@@ -283,8 +283,6 @@ def backup_command(path):
     """Copy the database to PATH, safely while the service runs (restore: README)."""
     if path.exists():
         raise click.ClickException(f"{path} exists already; choose a new file name")
-    if not path.parent.is_dir():
-        raise click.ClickException(f"there is no folder {path.parent}; create it first")
     check = backup(get_db(), path)
     click.echo(f"backed up to {path} (integrity check: {check})")
 
