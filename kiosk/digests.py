@@ -405,7 +405,7 @@ def unsubscriber(db, token):
     except BadSignature:
         named = None
     if not isinstance(named, dict) or not isinstance(named.get("code"), str):
-        raise NotFound("this unsubscribe link is not valid (links in mail sent before version 0.2 no longer "
+        raise NotFound("this unsubscribe link is not valid (links in mail sent by version 0.1.0 no longer "
                        "work: use the link in a newer message, or ask the organiser)")
     rows = query(db, "SELECT * FROM attendees WHERE code = ?", [named["code"]])
     if not rows:
