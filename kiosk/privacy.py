@@ -28,6 +28,8 @@ def personal_data(db, attendee):
                                  LEFT JOIN workshops w ON w.id = c.workshop_id
                                  WHERE c.attendee_id = ? ORDER BY c.at""", [attendee["id"]]),
         "people_met": people_met(db, attendee),
+        "devices": query(db, """SELECT device, created_at, last_seen_at, ended_at FROM attendee_sessions
+                                WHERE attendee_id = ? ORDER BY id""", [attendee["id"]]),
         "saved_by": db.execute("SELECT count(*) FROM connections WHERE scanned_id = ?",
                                [attendee["id"]]).fetchone()[0],
         "mail": query(db, "SELECT kind, status, sent_at FROM outbox WHERE attendee_id = ? ORDER BY id",

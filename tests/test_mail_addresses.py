@@ -89,3 +89,18 @@ def test_erasing_an_attendee_removes_their_saved_mail(app, db, organiser, tmp_pa
     assert len(left) == len(files) - 1
     assert not any(b"ann@example.org" in f.read_bytes() for f in left)
     assert who["ann"]["private_key"] not in organiser.get("/admin/events/after/mail").get_data(as_text=True)
+
+
+def test_the_web_send_job_always_ends_with_a_summary(app, db, organiser, tmp_path):
+    """An unexpected failure (here the mail folder is a file) stops the job with a message;
+    the page no longer shows 'sending' for ever."""
+    from kiosk.views.mail import _jobs
+
+    make_event(db)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x")
+    app.config["MAIL_DIR"] = str(blocked)
+    post_form(organiser, "/admin/events/after/mail/send", {"kind": "invite"})
+    _jobs[("after", "invite")]["thread"].join(10)
+    page = organiser.get("/admin/events/after/mail").get_data(as_text=True)
+    assert "Invites: Stopped by an unexpected error" in page and "sending 0 of" not in page

@@ -47,6 +47,7 @@ def test_attendee_sees_downloads_and_deletes_their_data(app, client, db):
     assert [c["source"] for c in data["consent_history"]] == ["import", "attendee"]
     assert data["people_met"][0]["first_name"] == "Zoë" and data["people_met"][0]["note"] == "cardiology"
     assert data["checkins"][0]["place"] == "door"
+    assert [d["ended_at"] for d in data["devices"]] == [None], "the phone this identity is open on"
     assert people["ann"]["private_key"] not in response.get_data(as_text=True)
 
     post_form(client, "/me/delete", {"what": "connections", "confirm": "yes"})
