@@ -13,12 +13,14 @@ import ssl
 import subprocess
 import time
 from http.cookies import SimpleCookie
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
 from conftest import ORGANISER, ROOT, free_port, start_server, wait_for_health
+from test_browser_organiser import log_in
 from kiosk.db import connect, migrate
 from kiosk.users import create_user
 
@@ -134,11 +136,7 @@ def test_organiser_logs_in_and_creates_an_event_over_https_through_caddy(proxied
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
-        page.goto(f"{url}/login")
-        page.fill("input[name=email]", ORGANISER[0])
-        page.fill("input[name=password]", ORGANISER[1])
-        page.click("button[type=submit]")
-        expect(page.locator("h1")).to_have_text("Events")
+        log_in(page, SimpleNamespace(url=url, email=ORGANISER[0], password=ORGANISER[1]))
         page.fill("input[name=name]", "Autumn Networking")
         page.fill("input[name=slug]", "autumn")
         page.fill("input[name=starts]", "2026-10-14T09:00")
