@@ -16,12 +16,17 @@ from http.cookies import SimpleCookie
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from playwright.sync_api import expect
 
 from conftest import ORGANISER, ROOT, free_port, start_server, wait_for_health
 from test_browser_organiser import log_in
+from kiosk.attendee_import import import_attendees
+from kiosk.attendees import find_attendee, private_link
 from kiosk.db import connect, migrate
+from kiosk.events import create_event
 from kiosk.users import create_user
 
 DEPLOY = ROOT / "deploy"
@@ -70,6 +75,9 @@ def proxied(tmp_path):
     db = connect(tmp_path / "live.db")
     migrate(db)
     create_user(db, *ORGANISER)
+    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    create_event(db, "now", "Now", start.isoformat(), (start + timedelta(hours=8)).isoformat())
+    import_attendees(db, "now", b"Name,Email\nAnn Lee,ann@example.org\nBob Ray,bob@example.org\n")
     db.close()
     waitress_port = free_port()
     server, direct = start_server(tmp_path, port=waitress_port, env={
@@ -152,6 +160,26 @@ def test_organiser_logs_in_and_creates_an_event_over_https_through_caddy(proxied
     db = connect(database)
     assert db.execute("SELECT name FROM events WHERE slug = 'autumn'").fetchone()[0] == "Autumn Networking"
     db.close()
+
+
+def test_a_phone_saves_a_connection_over_https_through_caddy(proxied, browser):
+    url, _, database = proxied
+    db = connect(database)
+    link, bob = private_link(db, "now", "ann@example.org", url), find_attendee(db, "now", "bob@example.org")
+    db.close()
+    context = browser.new_context(ignore_https_errors=True, is_mobile=True, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(link)
+        expect(page.locator("h1")).to_have_text("Hi Ann")
+        page.goto(f"{url}/B/{bob['code']}")
+        page.get_by_role("button", name="I met Bob").click()
+        expect(page.locator("body")).to_contain_text("Saved: you met Bob.")
+        cookies = context.cookies()
+    finally:
+        context.close()
+    assert cookies and all(cookie["secure"] for cookie in cookies)
 
 
 def test_the_login_limit_counts_the_real_client_behind_caddy(proxied):
