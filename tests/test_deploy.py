@@ -138,19 +138,18 @@ class Client:
             "Content-Type": "application/x-www-form-urlencoded", **headers})[0]
 
 
-def test_organiser_logs_in_and_creates_an_event_over_https_through_caddy(proxied, browser):
+def test_organiser_logs_in_and_adds_a_workshop_over_https_through_caddy(proxied, browser):
     url, _, database = proxied
     context = browser.new_context(ignore_https_errors=True)  # Caddy's internal test CA
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
         log_in(page, SimpleNamespace(url=url, email=ORGANISER[0], password=ORGANISER[1]))
-        page.fill("input[name=name]", "Autumn Networking")
-        page.fill("input[name=slug]", "autumn")
-        page.fill("input[name=starts]", "2026-10-14T09:00")
-        page.fill("input[name=ends]", "2026-10-14T17:00")
-        page.get_by_role("button", name="Create event").click()
-        expect(page.locator(".flash-success")).to_contain_text("Event Autumn Networking created.")
+        page.get_by_role("link", name="Now").click()
+        page.fill("form[action$='/workshops'] input[name=title]", "Peer networking")
+        page.fill("form[action$='/workshops'] input[name=slug]", "peers")
+        page.get_by_role("button", name="Add workshop").click()
+        expect(page.locator("table").first).to_contain_text("Peer networking")
         cookies = context.cookies()
     finally:
         context.close()
@@ -158,7 +157,7 @@ def test_organiser_logs_in_and_creates_an_event_over_https_through_caddy(proxied
     assert session["secure"] and session["httpOnly"]
     assert all(cookie["secure"] for cookie in cookies)
     db = connect(database)
-    assert db.execute("SELECT name FROM events WHERE slug = 'autumn'").fetchone()[0] == "Autumn Networking"
+    assert db.execute("SELECT title FROM workshops WHERE slug = 'peers'").fetchone()[0] == "Peer networking"
     db.close()
 
 
