@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, start_server
+from conftest import ROOT, free_port, start_server, wait_for_health
 
 
 def test_run_py_answers_healthz(tmp_path):
@@ -47,6 +47,32 @@ def test_150_idle_connections_do_not_starve_the_server(tmp_path):
     finally:
         for connection in idle:
             connection.close()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_low_open_files_limit_is_raised_to_fit_the_connections(tmp_path):
+    """A shell's limit on open files (often 1024) would refuse connections below the
+    connection limit; run.py raises it as far as the hard limit allows."""
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "run.py", "--port", str(port), "--connection-limit", "400"], cwd=ROOT,
+        env={**os.environ, "KIOSK_DATABASE": str(tmp_path / "live.db"), "KIOSK_SECRET_KEY": "x"},
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard)),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, process)
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
+        time.sleep(0.5)
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+            assert response.status == 200
+        for connection in idle:
+            connection.close()
+    finally:
         process.terminate()
         process.wait(timeout=10)
 
