@@ -12,11 +12,10 @@ import shutil
 import ssl
 import subprocess
 import time
+from datetime import datetime, timedelta, timezone
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
 from urllib.parse import urlencode
-
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
@@ -51,15 +50,17 @@ def start_caddy(tmp_path, upstream):
         "KIOSK_UPSTREAM": upstream.removeprefix("http://"), "KIOSK_BIND": "127.0.0.1",
         "KIOSK_HTTP_PORT": str(free_port()), "KIOSK_CADDY_ADMIN": "off",
     }
-    process = subprocess.Popen(
-        [system_tool("caddy"), "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    log = tmp_path / "caddy.log"  # a file, not a pipe nobody reads: Caddy never blocks on it
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [system_tool("caddy"), "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
+            env=environment, stdout=output, stderr=subprocess.STDOUT,
+        )
     url = f"https://localhost:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"caddy exited: {process.stdout.read()}")
+            raise RuntimeError(f"caddy exited: {log.read_text()}")
         try:
             if Client(url, "127.0.0.1").get("/healthz")[0] == 200:
                 return process, url
