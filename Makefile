@@ -24,8 +24,15 @@ test: install-dev fonts test-system-deps test-deploy-deps
 	$(PY) -m ruff check kiosk badges tests bench run.py
 	KIOSK_TEST_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-bench: install-dev
-	cd bench && for b in *.py; do [ "$$b" = common.py ] || ../$(PY) $$b || exit 1; done
+# floor_app.py is the bare Flask server request_overhead.py starts, not a benchmark itself.
+bench: install-dev bench-deps
+	cd bench && for b in *.py; do case $$b in common.py|floor_app.py) ;; *) ../$(PY) $$b || exit 1;; esac; done
+
+# wrk drives the request-overhead benchmark (a C load generator leaves the cores to the servers).
+.PHONY: bench-deps
+bench-deps:
+	@command -v wrk >/dev/null || { echo "Installing wrk"; $(call APT_INSTALL,wrk); } || \
+	  { echo "bench/request_overhead.py needs wrk (Debian/Ubuntu: apt-get install wrk)"; exit 1; }
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
