@@ -30,6 +30,7 @@ from ..errors import Invalid, KioskError, NotFound, Unauthorised
 from ..images import MAX_FRAME_PIXELS, decoding, open_image
 from ..kiosks import authenticate, print_command
 from ..phones import issue_activation
+from .limits import PER_ADDRESS_CEILING, identity_key, limiter
 
 bp = Blueprint("api", __name__)
 MAX_JSON_BYTES = 64 * 1024
@@ -192,6 +193,8 @@ def pair_connection(slug):
 
 
 @bp.get("/api/v1/events/<slug>/attendees")
+@limiter.limit("120 per minute", key_func=identity_key)
+@limiter.limit(PER_ADDRESS_CEILING)
 def attendees(slug):
     """Name search for kiosks. Self-service kiosks see first name, last initial and
     organisation only, and need two letters: enough to find oneself, not to list people."""
