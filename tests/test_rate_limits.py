@@ -28,9 +28,9 @@ def room(db):
 
 
 def phone(app, link):
-    """A phone made its attendee's by the private link (all phones share 127.0.0.1)."""
+    """A phone made its attendee's by the private link, confirmed (all phones share 127.0.0.1)."""
     client = app.test_client()
-    assert client.get(urlsplit(link).path).status_code == 302
+    assert post_form(client, urlsplit(link).path).status_code == 302
     return client
 
 
