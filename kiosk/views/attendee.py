@@ -1,10 +1,11 @@
 """Attendees' phone pages: the public badge page a QR opens (/b/CODE), the private link
 that ties a browser to its attendee (/me/KEY), and the attendee's own page (/me).
 
-A badge code identifies; it never authorises. Only the private link does: it is
-kept in a signed, HttpOnly, SameSite=Lax cookie that lasts the event. Nothing is
-recorded on a GET; every form carries a CSRF token. No JavaScript: the pages stay
-light on venue Wi-Fi.
+A badge code identifies; it never authorises. Only the private link (or a kiosk's
+one-time QR) does, once confirmed with a POST: the phone then holds a session (phones.py)
+in a signed, HttpOnly, SameSite=Lax cookie. Nothing is recorded on a GET (a phone's
+last-seen time aside, written at most every 5 minutes); every form carries a CSRF
+token. No JavaScript: the pages stay light on venue Wi-Fi.
 """
 
 import json
