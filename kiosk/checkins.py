@@ -16,9 +16,10 @@ from .events import get_event, get_workshop
 from .nonces import Answer, check_nonce, remember, replayed
 
 
-def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=None):
+def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=None, by_search=False):
     """Check the badge holder in at the door, or at a workshop (which also checks them
-    into the event). `code_text` is a bare code or a scanned badge URL, any case."""
+    into the event). `code_text` is a bare code or a scanned badge URL, any case;
+    `by_search` marks a check-in from a self-service name search."""
     check_nonce(nonce)
     event = get_event(db, event_slug)
     workshop_row = _workshop(db, event, kiosk, workshop)
@@ -26,7 +27,7 @@ def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=
         earlier = replayed(db, nonce, kiosk)
         if earlier:
             return earlier
-        answer = _check_in(db, event, code_text, workshop_row, _moment(at))
+        answer = _check_in(db, event, code_text, workshop_row, _moment(at), by_search)
         remember(db, nonce, kiosk, answer)
     return answer
 
@@ -56,7 +57,7 @@ def _moment(at):
         raise Invalid(f"'at' {at!r} is out of range")
 
 
-def _check_in(db, event, code_text, workshop, moment):
+def _check_in(db, event, code_text, workshop, moment, by_search):
     code = parse_badge_code(code_text)
     found = query(db, "SELECT * FROM attendees WHERE event_id = ? AND code = ?",
                   [event["id"], code]) if code else []
@@ -70,11 +71,11 @@ def _check_in(db, event, code_text, workshop, moment):
     if not is_open(event, moment):
         return Answer(410, "closed", f"Check-in for {event['name']} is closed.", attendee=person)
     stamp = moment.isoformat(timespec="seconds")
-    door = _record(db, event, attendee, None, stamp)
+    door = _record(db, event, attendee, None, stamp, by_search)
     if workshop is None:
         first, at = door
     else:
-        first, at = _record(db, event, attendee, workshop, stamp)
+        first, at = _record(db, event, attendee, workshop, stamp, by_search)
     where = workshop["title"] if workshop else event["name"]
     slug = workshop["slug"] if workshop else ""
     if first:
@@ -85,7 +86,7 @@ def _check_in(db, event, code_text, workshop, moment):
                   attendee=person, checked_in_at=at, workshop=slug)
 
 
-def _record(db, event, attendee, workshop, stamp):
+def _record(db, event, attendee, workshop, stamp, by_search):
     """(True, time) for a new check-in, (False, earlier time) when there was one."""
     workshop_id = workshop["id"] if workshop else None
     earlier = db.execute(
@@ -95,8 +96,8 @@ def _record(db, event, attendee, workshop, stamp):
     if earlier:
         return False, earlier[0]
     db.execute(
-        "INSERT INTO checkins (event_id, attendee_id, workshop_id, at) VALUES (?, ?, ?, ?)",
-        [event["id"], attendee["id"], workshop_id, stamp],
+        "INSERT INTO checkins (event_id, attendee_id, workshop_id, at, by_search) VALUES (?, ?, ?, ?, ?)",
+        [event["id"], attendee["id"], workshop_id, stamp, int(by_search)],
     )
     return True, stamp
 

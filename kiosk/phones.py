@@ -88,14 +88,21 @@ def end_all_sessions(db, attendee_id):
 
 # ---------- the kiosk's one-time activation QR ----------
 
-def issue_activation(db, kiosk, attendee_id):
-    """A one-time token for the QR a kiosk shows right after a badge scan."""
+def issue_activation(db, kiosk, code):
+    """A one-time token for the QR a kiosk shows right after a badge scan of `code`; None
+    when the person was checked in from a self-service name search (the badge printed
+    for them then proves nothing: anyone can type a name)."""
     token = "a" + secrets.token_urlsafe(24)
     expires = datetime.now(timezone.utc) + timedelta(seconds=ACTIVATION_SECONDS)
     with write(db):
+        attendee_id = db.execute(
+            """SELECT a.id FROM attendees a WHERE a.code = ? AND NOT EXISTS
+               (SELECT 1 FROM checkins c WHERE c.attendee_id = a.id AND c.by_search)""", [code]).fetchone()
+        if attendee_id is None:
+            return None
         db.execute("DELETE FROM activations WHERE expires_at < ?", [now()])
         db.execute("INSERT INTO activations (token_hash, attendee_id, kiosk_id, expires_at) VALUES (?, ?, ?, ?)",
-                   [token_hash(token), attendee_id, kiosk["id"], expires.isoformat(timespec="seconds")])
+                   [token_hash(token), attendee_id[0], kiosk["id"], expires.isoformat(timespec="seconds")])
     return token
 
 

@@ -259,4 +259,10 @@ CREATE TABLE activations (
 -- new password raise it, which ends every session signed with the old one.
 ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
 """,
+    """
+-- Check-ins made from a self-service name search: the person showed no badge, so the badge
+-- printed for them never brings up the kiosk's phone QR (that would let anyone who can
+-- type a name become that person).
+ALTER TABLE checkins ADD COLUMN by_search INTEGER NOT NULL DEFAULT 0;
+""",
 ]

@@ -44,14 +44,14 @@ def test_only_a_badge_scan_asking_for_it_gets_a_qr_and_it_is_never_the_private_k
 def test_an_activation_link_binds_one_phone_once_and_expires(client, app, db):
     people = open_event(db, "today")
     kiosk = create_kiosk(db, "today", "Door")[0]
-    key = issue_activation(db, kiosk, people["zoe"]["id"])
+    key = issue_activation(db, kiosk, people["zoe"]["code"])
     asked = client.get(f"/me/{key}")
     assert asked.status_code == 200 and "This phone becomes Zoë's: continue?" in asked.get_data(as_text=True)
     assert confirm(client, key).status_code == 302
     assert "Hi Zoë" in client.get("/me").get_data(as_text=True)
     again = app.test_client()
     assert again.get(f"/me/{key}").status_code == 404 and confirm(again, key).status_code == 404
-    late = issue_activation(db, kiosk, people["ann"]["id"])
+    late = issue_activation(db, kiosk, people["ann"]["code"])
     db.execute("UPDATE activations SET expires_at = '2000-01-01T00:00:00+00:00' WHERE used_at IS NULL")
     assert app.test_client().get(f"/me/{late}").status_code == 404
 
@@ -74,6 +74,10 @@ def test_self_service_search_needs_two_letters_and_returns_no_badge_code(client,
     assert picked.status_code == 201 and picked.get_json()["attendee"]["first_name"] == "Zoë"
     assert "activation_svg" not in picked.get_json(), "a name-search check-in never shows the QR"
     assert check_in(client, self_token, pick="forged").status_code == 400
+    # The badge the kiosk then printed for whoever typed "zo" never brings up Zoë's QR.
+    scanned = check_in(client, self_token, code=people["zoe"]["code"], activate=True)
+    assert scanned.status_code == 200 and "activation_svg" not in scanned.get_json()
+    assert db.execute("SELECT count(*) FROM activations").fetchone()[0] == 0
 
 
 # ---------- 14. a private link asks before it binds ----------

@@ -124,12 +124,15 @@ def checkins(slug):
     scan may ask for `activate`: the answer then carries the one-time QR for the phone."""
     kiosk = require_kiosk(slug)
     body = json_body("nonce")
-    code = _picked_code(kiosk, body["pick"]) if body.get("pick") else _required(body, "code")
-    result = check_in(get_db(), slug, code, body["nonce"], kiosk=kiosk,
+    picked = bool(body.get("pick"))
+    code = _picked_code(kiosk, body["pick"]) if picked else _required(body, "code")
+    result = check_in(get_db(), slug, code, body["nonce"], kiosk=kiosk, by_search=picked,
                       workshop=body.get("workshop") or None, at=body.get("at"))
     reply = result.body()
-    if body.get("activate") is True and not body.get("pick") and result.result in CHECKED_IN:
-        reply["activation_svg"] = _activation_qr(kiosk, result.attendee["code"])
+    if body.get("activate") is True and not picked and result.result in CHECKED_IN:
+        activation = issue_activation(get_db(), kiosk, result.attendee["code"])
+        if activation:
+            reply["activation_svg"] = _qr_svg(f"{current_app.config['BASE_URL']}/me/{activation}")
     return jsonify(reply), result.status
 
 
@@ -143,11 +146,7 @@ def _required(body, name):
     return body[name]
 
 
-def _activation_qr(kiosk, code):
-    """The SVG of a one-time link that opens this attendee's page on a phone."""
-    db = get_db()
-    attendee_id = db.execute("SELECT id FROM attendees WHERE code = ?", [code]).fetchone()[0]
-    link = f"{current_app.config['BASE_URL']}/me/{issue_activation(db, kiosk, attendee_id)}"
+def _qr_svg(link):
     svg = io.BytesIO()
     segno.make_qr(link, error="m").save(svg, kind="svg", scale=6, border=4, xmldecl=False)
     return svg.getvalue().decode()
