@@ -23,6 +23,9 @@ TEXT_LIMITS = {
     "linkedin_url": 300,
 }
 CONSENT_FIELDS = ("share_email", "share_linkedin", "allow_scan")
+# Choices that are off until the person opts in (no event default); a blank cell in an
+# import keeps what the attendee chose on their page.
+OPT_IN_FIELDS = ("allow_suggest",)
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "on", "x"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "off"}
 # Deliberately loose: one @, no spaces or brackets, a dot in the domain. The invite
@@ -113,7 +116,21 @@ def clean_attendee(values, defaults):
             problems.append((field, str(exc)))
             continue
         record[field] = int(defaults[field] if choice is None else choice)
+    for field in OPT_IN_FIELDS:
+        try:
+            choice = parse_bool(values.get(field))
+        except ValueError as exc:
+            problems.append((field, str(exc)))
+            continue
+        if choice is not None:
+            record[field] = int(choice)
     return record, problems
+
+
+def consent_changed(current, record):
+    """Whether `record` changes any consent choice `current` holds (it may omit opt-ins)."""
+    return any(field in record and current[field] != record[field]
+               for field in CONSENT_FIELDS + OPT_IN_FIELDS)
 
 
 def event_defaults(event):
@@ -130,6 +147,7 @@ def _require_clean(values, event):
 def new_attendee_row(event, record, source, stamp):
     """Everything a brand-new attendee row needs beyond its validated fields."""
     return {
+        **{field: 0 for field in OPT_IN_FIELDS},
         **record,
         "event_id": event["id"],
         "code": new_badge_code(),
@@ -162,7 +180,7 @@ def update_attendee(db, event_slug, attendee_id, values, source="organiser"):
             raise Conflict(f"{record['email']} belongs to another attendee")
         stamp = now()
         record["updated_at"] = stamp
-        if any(record[f] != current[f] for f in CONSENT_FIELDS):
+        if consent_changed(current, record):
             record.update(consent_at=stamp, consent_source=source)
         db["attendees"].update(current["id"], record)
     return get_attendee(db, event, attendee_id)

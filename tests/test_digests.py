@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from conftest import ROOT, post_form
 from kiosk.attendee_import import import_attendees
 from kiosk.attendees import find_attendee
+from kiosk.checkins import check_in
 from kiosk.connections import record
 from kiosk.db import connect, migrate
 from kiosk.digests import send
@@ -30,7 +32,8 @@ PEOPLE = (
 )
 
 
-def make_event(db, slug="after", mode="mutual"):
+def make_event(db, slug="after", mode="mutual", arrived=(), ended=True):
+    """The event, its people and connections, those named in `arrived` checked in; then it ends."""
     start = datetime.now(timezone.utc) - timedelta(hours=2)
     create_event(db, slug, "Networking for Medics", start.isoformat(),
                  (start + timedelta(hours=8)).isoformat(), mode=mode)
@@ -40,7 +43,18 @@ def make_event(db, slug="after", mode="mutual"):
     record(db, slug, who["ann"], who["zoe"]["code"], via="phone", note="Cardiology; send the paper, soon")
     record(db, slug, who["ann"], who["cy"]["code"], via="phone")
     record(db, slug, who["zoe"], who["dora"]["code"], via="phone")
+    for name in arrived:
+        check_in(db, slug, who[name]["code"], uuid.uuid4().hex)
+    if ended:
+        end_event(db, slug)
     return who
+
+
+def end_event(db, slug):
+    """The event is over (and its grace period): digests may go."""
+    ended = datetime.now(timezone.utc) - timedelta(hours=3)
+    db.execute("UPDATE events SET starts_at = ?, ends_at = ?, grace_minutes = 60 WHERE slug = ?",
+               [(ended - timedelta(hours=8)).isoformat(), ended.isoformat(), slug])
 
 
 @pytest.fixture
@@ -75,7 +89,7 @@ def test_every_attendee_with_a_connection_gets_one_digest(smtp_app, smtp_server,
     assert set(mail) == set(report.sent), "lone@ has no connection and gets nothing"
     ann = mail["ann@example.org"]
     assert ann["Subject"] == "Your 2 connections from Networking for Medics"
-    assert ann["From"] == "events@medics.example"
+    assert ann["From"].addresses[0].addr_spec == "events@medics.example"
     text = ann.get_body(("plain",)).get_content()
     html = ann.get_body(("html",)).get_content()
     for body in (text, html):
@@ -85,7 +99,7 @@ def test_every_attendee_with_a_connection_gets_one_digest(smtp_app, smtp_server,
         assert "https://www.linkedin.com/in/zoe" in body
         assert "Cardiology; send the paper, soon" in body
         assert "Follow up within a few days" in body
-    assert 'href="mailto:zoe@example.org"' in html
+    assert 'href="mailto:zoe@example.org?subject=' in html
     assert "<img" not in html and "http://" not in html.replace("https://", "")
 
 
@@ -119,7 +133,7 @@ def test_the_vcard_parses_back_card_by_card(smtp_app, smtp_server, db):
     assert [c["FN"] for c in cards] == ["Cy Dee", "Zoë Ångström"] or [c["FN"] for c in cards] == ["Zoë Ångström", "Cy Dee"]
     zoe = next(c for c in cards if c["FN"] == "Zoë Ångström")
     assert zoe["N"] == "Ångström;Zoë;;;" and zoe["VERSION"] == "3.0"
-    assert zoe["NOTE"] == "Cardiology\\; send the paper\\, soon"
+    assert zoe["NOTE"].endswith("\\nCardiology\\; send the paper\\, soon")
     assert zoe["ORG"] == "Karolinska" and zoe["TITLE"] == "FY1"
     cy = next(c for c in cards if c["FN"] == "Cy Dee")
     assert cy["EMAIL;TYPE=INTERNET"] == "cy@example.org" and "URL" not in cy
@@ -206,15 +220,31 @@ def test_cli_server_down(app, db):
     assert "Traceback" not in result.output
 
 
-def test_people_you_could_still_reach(smtp_app, smtp_server, db):
+def test_suggestions_show_only_people_who_arrived_and_opted_in_and_never_contact_details(smtp_app, smtp_server, db):
+    """Issue 11.2: --include-unconnected mailed people who never came the email and LinkedIn
+    of strangers. Now: only to people who checked in, naming only people who checked in
+    and chose to be suggested (recorded in their consent history), with no contact details."""
     recorder, _ = smtp_server
-    make_event(db)
+    who = make_event(db, arrived=("zoe", "cy", "lone"))
+    db.execute("UPDATE attendees SET allow_suggest = 1, consent_source = 'attendee' WHERE email IN (?, ?)",
+               ["zoe@example.org", "dora@example.org"])  # Dora never arrived
+    assert db.execute("SELECT allow_suggest FROM consent_log WHERE attendee_id = ? ORDER BY id DESC",
+                      [who["zoe"]["id"]]).fetchone() == (1,)
+    never_came = db.execute("SELECT id FROM attendees WHERE email = 'lone@example.org'").fetchone()
+    db.execute("INSERT INTO attendees (event_id, first_name, email, share_email, share_linkedin, allow_scan, "
+               "consent_at, consent_source, code, private_key, created_at, updated_at) "
+               "SELECT event_id, 'Absent', 'absent@example.org', 1, 1, 1, consent_at, 'import', 'ABSENT0000000', "
+               "'absent-key', created_at, updated_at FROM attendees WHERE id = ?", never_came)
     run(smtp_app, db, include_unconnected=True)
-    lone = by_recipient(recorder)["lone@example.org"]
+    mail = by_recipient(recorder)
+    assert "absent@example.org" not in mail, "someone who never came gets no suggestions"
+    lone = mail["lone@example.org"]
     assert lone["Subject"] == "People you could still reach from Networking for Medics"
-    body = lone.get_body(("plain",)).get_content()
-    assert "Zoë Ångström" in body and "zoe@example.org" in body
-    assert "ann@example.org" not in body
+    for body in (lone.get_body(("plain",)).get_content(), lone.get_body(("html",)).get_content()):
+        assert "Zoë Ångström" in body and "Karolinska" in body
+        assert "Cy Dee" not in body, "Cy did not opt in to suggestions"
+        assert "Dora" not in body, "Dora never checked in"
+        assert "zoe@example.org" not in body and "linkedin.com" not in body and "mailto:" not in body
     assert not list(lone.iter_attachments())
 
 
@@ -293,6 +323,7 @@ def cli_event(tmp_path, port, people):
     everyone = [find_attendee(db, "after", f"p{i}@example.org") for i in range(people)]
     for i in range(people):
         record(db, "after", everyone[i], everyone[(i + 1) % people]["code"], via="phone")
+    end_event(db, "after")
     db.close()
     return env, [sys.executable, "-m", "flask", "--app", "kiosk", "send-digests", "after"]
 
@@ -339,7 +370,10 @@ def test_send_all_from_the_page_runs_in_the_background(smtp_app, smtp_server, db
 
     recorder, _ = smtp_server
     make_event(db)
-    response = post_form(organiser, "/admin/events/after/mail/send", {"kind": "digest"}, follow_redirects=True)
+    asked = post_form(organiser, "/admin/events/after/mail/send", {"kind": "digest"}).get_data(as_text=True)
+    assert "Send 4 digests and follow-ups?" in asked and "Yes, send 4" in asked and not recorder.messages
+    response = post_form(organiser, "/admin/events/after/mail/send", {"kind": "digest", "confirm": "yes"},
+                         follow_redirects=True)
     assert "Sending digests" in response.get_data(as_text=True)
     _jobs[("after", "digest")]["thread"].join(timeout=20)
     page = organiser.get("/admin/events/after/mail").get_data(as_text=True)

@@ -8,6 +8,8 @@ light on venue Wi-Fi.
 """
 
 import json
+import logging
+import threading
 from datetime import datetime, timedelta, timezone
 
 from flask import (
@@ -16,17 +18,19 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import connections, digests, privacy
+from .. import connections, messages, privacy
 from ..checkins import is_open
-from ..db import get_db, query
+from ..db import connect, get_db, query
 from ..errors import KioskError
 from ..events import get_event
+from ..mail import MailUnavailable, Permanent, Temporary, mailer_from_config
 from ..vcard import vcards
 from .limits import limiter
 
 bp = Blueprint("attendee", __name__)
 COOKIE = "kiosk_attendee"
 KEEP_AFTER_EVENT = timedelta(days=30)  # to look back at /me and download contacts
+SEARCH_FROM = 20  # more contacts than this, and /me offers a search box
 
 
 def _signer():
@@ -71,22 +75,30 @@ def me():
     me = _require_attendee()
     db = get_db()
     event = get_event(db, me["event_slug"])
+    people = connections.people_met(db, me)
+    search = request.args.get("q", "").strip()
     return render_template(
-        "attendee/me.html", me=me, event=event, people=connections.people_met(db, me),
+        "attendee/me.html", me=me, event=event, people=connections.matching(people, search),
+        total=len(people), search=search, searchable=len(people) > SEARCH_FROM,
         saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
     )
 
 
 @bp.post("/me/connections/<int:connection_id>")
 def edit_connection(connection_id):
+    """Save a note and tags, or remove the contact from my list (after asking)."""
     me = _require_attendee()
-    if request.form.get("action") == "remove":
-        connections.remove(get_db(), me, connection_id)
-        flash("Removed.", "success")
-    else:
-        connections.edit_note(get_db(), me, connection_id, request.form.get("note", ""),
-                              request.form.getlist("tags"))
+    db = get_db()
+    if request.form.get("action") != "remove":
+        connections.edit_note(db, me, connection_id, request.form.get("note", ""), request.form.getlist("tags"))
         flash("Note saved.", "success")
+        code = request.form.get("badge")  # saved from a badge page: back there
+        return redirect(url_for("attendee.badge", code=code) if code else url_for("attendee.me"))
+    if request.form.get("confirm") != "yes":
+        contact = connections.contact_of(db, me, connection_id)
+        return render_template("attendee/remove.html", contact=contact, connection_id=connection_id)
+    contact = connections.remove(db, me, connection_id)
+    flash(f"{contact['first_name']} {contact['last_name']} is no longer in your list.", "success")
     return redirect(url_for("attendee.me"))
 
 
@@ -96,6 +108,7 @@ def choices():
     form = request.form
     connections.set_choices(get_db(), me, share_email="share_email" in form,
                             share_linkedin="share_linkedin" in form, allow_scan="allow_scan" in form,
+                            allow_suggest="allow_suggest" in form,
                             leaderboard_opt_out="leaderboard_opt_out" in form)
     flash("Your choices are saved.", "success")
     return redirect(url_for("attendee.me"))
@@ -105,7 +118,7 @@ def choices():
 def contacts():
     me = _require_attendee()
     people = connections.people_met(get_db(), me)
-    return Response(vcards(people).encode("utf-8"), mimetype="text/vcard", headers={
+    return Response(vcards(people, get_event(get_db(), me["event_slug"])).encode("utf-8"), mimetype="text/vcard", headers={
         "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
 
 
@@ -133,6 +146,34 @@ def delete_mine():
     return redirect(url_for("attendee.me"))
 
 
+@bp.get("/lost-link")
+def lost_link():
+    return render_template("attendee/lost_link.html", sent=False)
+
+
+@bp.post("/lost-link")
+@limiter.limit("5 per 15 minutes")
+def send_lost_link():
+    """Mail the private link to whoever holds the address. The answer, and how long it
+    takes, are the same whether or not the address is registered: the lookup and the
+    sending happen after the answer, in the background."""
+    email = request.form.get("email", "")
+    threading.Thread(target=_send_link_again, args=(current_app._get_current_object(), email),
+                     daemon=True).start()
+    return render_template("attendee/lost_link.html", sent=True, email=email)
+
+
+def _send_link_again(app, email):
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        try:
+            messages.send_link_again(db, email, mailer_from_config(app.config))
+        except (MailUnavailable, Temporary, Permanent) as exc:
+            logging.getLogger(__name__).warning("private link not sent again: %s", exc)
+        finally:
+            db.close()
+
+
 def _data_download(data):
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="my-data.json"',
@@ -148,9 +189,11 @@ def badge(code):
     db = get_db()
     scanned, event = _badge_holder(code)
     me = g.attendee if g.attendee and g.attendee["event_id"] == event["id"] else None
+    elsewhere = get_event(db, g.attendee["event_slug"]) if g.attendee and not me else None
     return render_template(
         "attendee/badge.html", person=scanned, event=event, me=me, tags=connections.TAGS,
-        open=is_open(event, _now()), met=_already_met(db, me, scanned),
+        open=is_open(event, _now()), saved=connections.saved(db, me, scanned) if me else None,
+        elsewhere=elsewhere,
     )
 
 
@@ -184,7 +227,7 @@ def photo(code):
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_confirm(token):
     """A GET only asks (link checkers and previews open links); the button opts out."""
-    person = digests.unsubscriber(get_db(), token)
+    person = messages.unsubscriber(get_db(), token)
     return render_template("attendee/unsubscribe.html", person=person, done=bool(person["mail_opt_out_at"]))
 
 
@@ -192,7 +235,7 @@ def unsubscribe_confirm(token):
 def unsubscribe(token):
     """One click (RFC 8058): mail clients POST `List-Unsubscribe=One-Click` here without
     any page, so no CSRF token; the signed token is the proof."""
-    person = digests.unsubscribe(get_db(), token)
+    person = messages.unsubscribe(get_db(), token)
     return render_template("attendee/unsubscribe.html", person=person, done=True)
 
 
@@ -207,13 +250,6 @@ def _badge_holder(code):
     return found[0], query(db, "SELECT * FROM events WHERE id = ?", [found[0]["event_id"]])[0]
 
 
-def _already_met(db, me, scanned):
-    if me is None:
-        return False
-    return db.execute("SELECT 1 FROM connections WHERE scanner_id = ? AND scanned_id = ?",
-                      [me["id"], scanned["id"]]).fetchone() is not None
-
-
 def _require_attendee():
     if g.attendee is None:
         abort(Response(render_template("attendee/not_identified.html"), status=403))
@@ -226,4 +262,5 @@ def _now():
 
 @bp.errorhandler(KioskError)
 def domain_error(exc):
-    return render_template("attendee/message.html", title="That did not work", message=str(exc)), exc.status
+    return render_template("attendee/error.html", title="That did not work", next_step=str(exc),
+                           status=exc.status, identified=g.attendee is not None), exc.status
