@@ -159,7 +159,7 @@ def people_met(db, me):
         LEFT JOIN workshops w ON w.id = c.workshop_id
         WHERE c.scanned_id = :me AND c.hidden_by_scanned = 0 AND o.revoked_at IS NULL AND NOT EXISTS (
             SELECT 1 FROM connections back WHERE back.scanner_id = :me AND back.scanned_id = c.scanner_id)"""
-    rows = query(db, f"SELECT * FROM ({sql}) ORDER BY at DESC", {"me": me["id"]})
+    rows = query(db, f"SELECT * FROM ({sql}) ORDER BY at DESC, connection_id DESC", {"me": me["id"]})
     return [{**contact_fields(r), "other_id": r["other_id"], "connection_id": r["connection_id"],
              "at": r["at"], "note": r["note"],
              "tags": [t for t in r["tags"].split(",") if t], "workshop": r["workshop"] or "",

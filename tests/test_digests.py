@@ -57,14 +57,6 @@ def end_event(db, slug):
                [(ended - timedelta(hours=8)).isoformat(), ended.isoformat(), slug])
 
 
-@pytest.fixture
-def smtp_app(app, smtp_server):
-    recorder, port = smtp_server
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none",
-                      MAIL_FROM="events@medics.example")
-    return app
-
-
 def mailer(app):
     from kiosk.mail import mailer_from_config
 

@@ -5,7 +5,7 @@ error pages, the digest's actions, vCards read back with an independent parser
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 import vobject
@@ -15,7 +15,7 @@ from kiosk.checkins import check_in
 from kiosk.connections import pair, record
 from kiosk.events import add_workshop
 from test_connections import activate, count, met, open_event
-from test_digests import by_recipient, make_event, mailer, run, smtp_app, vcf_of  # noqa: F401 (fixture)
+from test_digests import by_recipient, make_event, run, vcf_of
 
 
 # ---------- 3. Remove takes someone out of your list only ----------
