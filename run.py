@@ -3,12 +3,13 @@
 import argparse
 import logging
 import os
+import sys
 
 from waitress import serve
 
 from kiosk import create_app
 from kiosk.cli import demo_banner
-from kiosk.db import connect
+from kiosk.db import DatabaseTooNew, connect
 from kiosk.demo import setup_demo
 
 log = logging.getLogger("kiosk")
@@ -30,7 +31,10 @@ def main(argv=None):
 
     url = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}"
     # Without KIOSK_BASE_URL, badges and links point at where this process listens.
-    app = create_app(None if os.environ.get("KIOSK_BASE_URL") else {"BASE_URL": url})
+    try:
+        app = create_app(None if os.environ.get("KIOSK_BASE_URL") else {"BASE_URL": url})
+    except DatabaseTooNew as exc:
+        sys.exit(f"error: {exc.message}")
     if args.demo:
         db = connect(app.config["DATABASE"])
         try:
