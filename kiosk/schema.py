@@ -273,14 +273,15 @@ CREATE TABLE outbox_contacts (
     contact_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
     PRIMARY KEY (outbox_id, contact_id)
 );
--- Digests sent before this version told their recipients about everyone they had met then.
+-- Digests sent before this version told their recipients about everyone they had met by
+-- then; one not sent yet tells about everyone met, as it would have.
 INSERT INTO outbox_contacts (outbox_id, contact_id)
     SELECT o.id, c.scanned_id FROM outbox o JOIN connections c ON c.scanner_id = o.attendee_id
-    WHERE o.kind = 'digest' AND o.status = 'sent' AND c.at <= coalesce(o.sent_at, o.created_at)
+    WHERE o.kind = 'digest' AND (o.status != 'sent' OR c.at <= coalesce(o.sent_at, o.created_at))
     UNION
     SELECT o.id, c.scanner_id FROM outbox o JOIN connections c ON c.scanned_id = o.attendee_id
     JOIN events e ON e.id = o.event_id
-    WHERE o.kind = 'digest' AND o.status = 'sent' AND e.exchange_mode = 'mutual'
-      AND c.at <= coalesce(o.sent_at, o.created_at);
+    WHERE o.kind = 'digest' AND e.exchange_mode = 'mutual'
+      AND (o.status != 'sent' OR c.at <= coalesce(o.sent_at, o.created_at));
 """,
 ]
