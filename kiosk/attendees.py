@@ -109,20 +109,15 @@ def clean_attendee(values, defaults):
         record["linkedin_url"] = clean_linkedin(record["linkedin_url"])
     except ValueError as exc:
         problems.append(("linkedin_url", str(exc)))
-    for field in CONSENT_FIELDS:
+    for field in CONSENT_FIELDS + OPT_IN_FIELDS:
         try:
             choice = parse_bool(values.get(field))
         except ValueError as exc:
             problems.append((field, str(exc)))
             continue
-        record[field] = int(defaults[field] if choice is None else choice)
-    for field in OPT_IN_FIELDS:
-        try:
-            choice = parse_bool(values.get(field))
-        except ValueError as exc:
-            problems.append((field, str(exc)))
-            continue
-        if choice is not None:
+        if choice is None and field in defaults:
+            choice = defaults[field]
+        if choice is not None:  # a blank opt-in is left out: it keeps what the person chose
             record[field] = int(choice)
     return record, problems
 

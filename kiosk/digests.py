@@ -74,7 +74,7 @@ def refuse_early(event):
                        f"{local_time(event, opens.isoformat())}, and digests sent now would miss whom they meet after")
 
 
-def eligible(db, event, kind, *, only=None):
+def eligible(db, event, *, only=None):
     """Who may get mail: not revoked, not opted out (with whether they checked in)."""
     sql = """SELECT a.*, EXISTS (SELECT 1 FROM checkins c WHERE c.attendee_id = a.id) AS checked_in
              FROM attendees a
@@ -91,7 +91,7 @@ def enqueue(db, event, kind, *, include_unconnected=False, only=None):
     stamp = now()
     created = 0
     with write(db):
-        for person in eligible(db, event, kind, only=only):
+        for person in eligible(db, event, only=only):
             if kind == "invite":
                 created += _queue(db, event, person, "invite", 0, [], stamp)
                 continue
