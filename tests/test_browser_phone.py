@@ -118,8 +118,10 @@ def phone(browser, width=390):
 
 
 def fits(page):
-    """Nothing is wider than the screen: no sideways scrolling."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """Nothing is wider than the phone's screen: no sideways scrolling, no zooming out (a
+    mobile browser widens its layout viewport, and so innerWidth, to fit wide content)."""
+    screen = page.viewport_size["width"]
+    return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]") == [screen, screen]
 
 
 def test_error_pages_are_phone_pages_with_a_way_on(live_server, browser):
