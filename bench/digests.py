@@ -26,8 +26,8 @@ from kiosk import create_app
 from kiosk.attendee_import import import_attendees
 from kiosk.db import connect
 from kiosk.digests import send
-from kiosk.messages import build, compose
 from kiosk.events import create_event, get_event
+from kiosk.messages import build, compose
 from kiosk.mail import WIRE, SMTPMailer
 
 PEOPLE = 5000

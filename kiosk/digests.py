@@ -4,8 +4,7 @@ Digests wait for the event's end plus its grace period (while people can still s
 unless forced. Each outbox row is created, with the people it tells about, before
 anything is sent: an invite and a digest per attendee, then a follow-up ("2 more people
 you met") for anyone met after their last one, so each person met is mailed once.
-Each row goes
-queued -> sending -> sent | retry (a 4xx, tried again with backoff) | failed (a 5xx,
+Each row goes queued -> sending -> sent | retry (a 4xx, tried again with backoff) | failed (a 5xx,
 with the server's reply). A row is marked `sending` (committed) before its message
 goes to the server and `sent` right after, so running again never sends a second
 copy to anyone marked sent; after a killed run, only the one row left `sending` can
@@ -67,9 +66,13 @@ def digests_from(event):
     return datetime.fromisoformat(event["ends_at"]) + timedelta(minutes=event["grace_minutes"])
 
 
+def too_early(event):
+    return datetime.now(timezone.utc) < digests_from(event)
+
+
 def refuse_early(event):
     opens = digests_from(event)
-    if datetime.now(timezone.utc) < opens:
+    if too_early(event):
         raise TooEarly(f"digests wait until {event['name']} is over: people can scan until "
                        f"{local_time(event, opens.isoformat())}, and digests sent now would miss whom they meet after")
 

@@ -117,8 +117,9 @@ def choices():
 @bp.get("/me/contacts.vcf")
 def contacts():
     me = _require_attendee()
-    people = connections.people_met(get_db(), me)
-    return Response(vcards(people, get_event(get_db(), me["event_slug"])).encode("utf-8"), mimetype="text/vcard", headers={
+    db = get_db()
+    text = vcards(connections.people_met(db, me), get_event(db, me["event_slug"]))
+    return Response(text.encode("utf-8"), mimetype="text/vcard", headers={
         "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
 
 

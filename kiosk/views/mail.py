@@ -2,7 +2,6 @@
 background with progress, retrying failures, and the .eml files written without SMTP."""
 
 import threading
-from datetime import datetime, timezone
 
 from flask import (
     Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
@@ -88,7 +87,7 @@ def send_all(slug):
         abort(400)
     options = {"include_unconnected": "include_unconnected" in request.form,
                "attach_badge": "attach_badge" in request.form, "force": "force" in request.form}
-    early = kind == "digest" and digests.digests_from(event) > datetime.now(timezone.utc)
+    early = kind == "digest" and digests.too_early(event)
     if request.form.get("confirm") != "yes" or (early and not options["force"]):
         due = digests.planned(db, event, kind, include_unconnected=options["include_unconnected"])
         return render_template("admin/mail_confirm.html", event=event, kind=kind, due=due, options=options,
