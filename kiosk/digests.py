@@ -25,7 +25,7 @@ from .db import connect, now, query, rehearsal, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event, local_time
 from .mail import Envelope, MailUnavailable, Permanent, Temporary
-from .messages import build, mail_domain
+from .messages import build, mail_domain, reachable
 
 KINDS = ("invite", "digest")  # what an organiser sends; a digest run also sends follow-ups
 MESSAGE_KINDS = ("invite", "digest", "followup")
@@ -89,7 +89,8 @@ def eligible(db, event, *, only=None):
 
 def enqueue(db, event, kind, *, include_unconnected=False, only=None):
     """Create the outbox rows due now; returns how many are new. An invite per person; a
-    digest per person who met someone (or, if asked, who checked in and met nobody);
+    digest per person who met someone (or, if asked, who checked in and met nobody, when
+    someone may be suggested to them);
     a follow-up per person who met someone their earlier digests did not tell them about."""
     stamp = now()
     created = 0
@@ -100,7 +101,7 @@ def enqueue(db, event, kind, *, include_unconnected=False, only=None):
                 continue
             told = _told(db, person)
             new = [p["other_id"] for p in people_met(db, person) if p["other_id"] not in (told or ())]
-            if told is None and (new or (include_unconnected and person["checked_in"])):
+            if told is None and (new or (include_unconnected and person["checked_in"] and reachable(db, person))):
                 created += _queue(db, event, person, "digest", 0, new, stamp)
             elif told is not None and new:
                 batch = db.execute("SELECT count(*) FROM outbox WHERE attendee_id = ? AND kind = 'followup'",

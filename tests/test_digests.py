@@ -230,6 +230,7 @@ def test_suggestions_show_only_people_who_arrived_and_opted_in_and_never_contact
     run(smtp_app, db, include_unconnected=True)
     mail = by_recipient(recorder)
     assert "absent@example.org" not in mail, "someone who never came gets no suggestions"
+    assert "cy@example.org" in mail and "zoe@example.org" in mail, "their digests, as before"
     lone = mail["lone@example.org"]
     assert lone["Subject"] == "People you could still reach from Networking for Medics"
     for body in (lone.get_body(("plain",)).get_content(), lone.get_body(("html",)).get_content()):

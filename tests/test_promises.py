@@ -112,6 +112,13 @@ def test_a_dry_run_counts_only_what_a_real_run_would_send(smtp_app, smtp_server,
     assert again.sent == [] and again.summary().startswith("would send 0, skipped 4")
 
 
+def test_nobody_gets_an_empty_list_of_people_to_reach(smtp_app, smtp_server, db):
+    recorder, _ = smtp_server
+    make_event(db, arrived=("lone", "zoe"))  # nobody chose to be suggested
+    run(smtp_app, db, include_unconnected=True)
+    assert "lone@example.org" not in by_recipient(recorder)
+
+
 # ---------- 6. Where two people met ----------
 
 @pytest.fixture
