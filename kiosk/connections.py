@@ -166,6 +166,17 @@ def people_met(db, me):
              "via": r["via"], "mine": bool(r["mine"])} for r in rows]
 
 
+def met_pairs(db, event):
+    """(me, other) for every pair in an event where `other` is on `me`'s list: the same
+    people `people_met` lists, for everyone at once (digests queue from it)."""
+    sql = """SELECT c.scanner_id, c.scanned_id FROM connections c JOIN attendees o ON o.id = c.scanned_id
+             WHERE c.event_id = :e AND o.revoked_at IS NULL"""
+    if event["exchange_mode"] == "mutual":
+        sql += """ UNION SELECT c.scanned_id, c.scanner_id FROM connections c JOIN attendees o ON o.id = c.scanner_id
+                   WHERE c.event_id = :e AND c.hidden_by_scanned = 0 AND o.revoked_at IS NULL"""
+    return db.execute(sql, {"e": event["id"]}).fetchall()
+
+
 def matching(people, search):
     """The people whose name, role or organisation contains `search` (any case)."""
     words = search.casefold().split()

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from .connections import people_met
+from .connections import met_pairs
 from .db import connect, now, query, rehearsal, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event, local_time
@@ -95,27 +95,37 @@ def enqueue(db, event, kind, *, include_unconnected=False, only=None):
     stamp = now()
     created = 0
     with write(db):
-        for person in eligible(db, event, only=only):
-            if kind == "invite":
-                created += _queue(db, event, person, "invite", 0, [], stamp)
-                continue
-            told = _told(db, person)
-            new = [p["other_id"] for p in people_met(db, person) if p["other_id"] not in (told or ())]
-            if told is None and (new or (include_unconnected and person["checked_in"] and reachable(db, person))):
-                created += _queue(db, event, person, "digest", 0, new, stamp)
-            elif told is not None and new:
-                batch = db.execute("SELECT count(*) FROM outbox WHERE attendee_id = ? AND kind = 'followup'",
-                                   [person["id"]]).fetchone()[0] + 1
-                created += _queue(db, event, person, "followup", batch, new, stamp)
+        people = eligible(db, event, only=only)
+        if kind == "invite":
+            return sum(_queue(db, event, person, "invite", 0, [], stamp) for person in people)
+        told, followups = _told(db, event)
+        new = {}
+        for me, other in met_pairs(db, event):
+            if other not in told.get(me, ()):
+                new.setdefault(me, []).append(other)
+        for person in people:
+            contacts = new.get(person["id"], [])
+            if person["id"] not in told and (contacts or (
+                    include_unconnected and person["checked_in"] and reachable(db, person))):
+                created += _queue(db, event, person, "digest", 0, contacts, stamp)
+            elif person["id"] in told and contacts:
+                batch = followups.get(person["id"], 0) + 1
+                created += _queue(db, event, person, "followup", batch, contacts, stamp)
     return created
 
 
-def _told(db, person):
-    """Whom this person's digests and follow-ups tell about (None: no digest yet)."""
-    rows = db.execute(
-        """SELECT c.contact_id FROM outbox o LEFT JOIN outbox_contacts c ON c.outbox_id = o.id
-           WHERE o.attendee_id = ? AND o.kind IN ('digest', 'followup')""", [person["id"]]).fetchall()
-    return {row[0] for row in rows} if rows else None
+def _told(db, event):
+    """{attendee: whom their digests and follow-ups tell about} for everyone who has had a
+    digest queued, and {attendee: how many follow-ups}."""
+    told, followups = {}, {}
+    for attendee, contact in db.execute(
+            """SELECT o.attendee_id, c.contact_id FROM outbox o LEFT JOIN outbox_contacts c ON c.outbox_id = o.id
+               WHERE o.event_id = ? AND o.kind IN ('digest', 'followup')""", [event["id"]]):
+        told.setdefault(attendee, set()).add(contact)
+    for attendee, count in db.execute("""SELECT attendee_id, count(*) FROM outbox WHERE event_id = ?
+                                         AND kind = 'followup' GROUP BY attendee_id""", [event["id"]]):
+        followups[attendee] = count
+    return told, followups
 
 
 def _queue(db, event, person, kind, batch, contacts, stamp):
