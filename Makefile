@@ -11,18 +11,28 @@ PORT ?= 8000
 FONT_DEBS := fonts-dejavu-core fonts-wqy-microhei
 FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 TEST_DEBS := chromium
+# The deployment tests run the shipped deploy/ files: Caddy in front of run.py, and
+# systemd-analyze on the units.
+DEPLOY_DEBS := caddy systemd
 
 .PHONY: run test bench install install-dev fonts test-system-deps clean
 
 run: install fonts
 	$(PY) run.py --demo --host $(HOST) --port $(PORT)
 
-test: install-dev fonts test-system-deps
+test: install-dev fonts test-system-deps test-deploy-deps
 	$(PY) -m ruff check kiosk badges tests bench run.py
 	KIOSK_TEST_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-bench: install-dev
-	cd bench && for b in *.py; do [ "$$b" = common.py ] || ../$(PY) $$b || exit 1; done
+# floor_app.py is the bare Flask server request_overhead.py starts, not a benchmark itself.
+bench: install-dev bench-deps
+	cd bench && for b in *.py; do case $$b in common.py|floor_app.py) ;; *) ../$(PY) $$b || exit 1;; esac; done
+
+# wrk drives the request-overhead benchmark (a C load generator leaves the cores to the servers).
+.PHONY: bench-deps
+bench-deps:
+	@command -v wrk >/dev/null || { echo "Installing wrk"; $(call APT_INSTALL,wrk); } || \
+	  { echo "bench/request_overhead.py needs wrk (Debian/Ubuntu: apt-get install wrk)"; exit 1; }
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -65,6 +75,17 @@ test-system-deps:
 	  echo "The browser tests need Chromium at $(CHROMIUM)."; \
 	  echo "Install it (Debian/Ubuntu: sudo apt-get install chromium; macOS: brew install --cask chromium)"; \
 	  echo "or point at one: make test CHROMIUM=/path/to/chromium"; \
+	  exit 1; \
+	fi
+
+.PHONY: test-deploy-deps
+test-deploy-deps:
+	@if command -v caddy >/dev/null && command -v systemd-analyze >/dev/null; then exit 0; fi; \
+	echo "Installing $(DEPLOY_DEBS)"; \
+	if { $(call APT_INSTALL,$(DEPLOY_DEBS)); }; then exit 0; \
+	else \
+	  echo "The deployment tests need caddy and systemd-analyze."; \
+	  echo "Install them (Debian/Ubuntu: sudo apt-get install $(DEPLOY_DEBS))."; \
 	  exit 1; \
 	fi
 

@@ -233,10 +233,11 @@ def test_a_lost_link_is_sent_again_without_saying_who_is_registered(smtp_app, sm
     (message,) = recorder.parsed()
     assert message["To"].addresses[0].addr_spec == "zoe@example.org"
     assert f"https://kiosk.test/me/{people['zoe']['private_key']}" in message.get_body(("plain",)).get_content()
-    for _ in range(3):
-        post_form(client, "/lost-link", {"email": "nobody@example.org"})
-    limited = post_form(client, "/lost-link", {"email": "zoe@example.org"})
+    for _ in range(2):
+        assert post_form(client, "/lost-link", {"email": "zoe@example.org"}).status_code == 200
+    limited = post_form(client, "/lost-link", {"email": "Zoe@example.org"})
     assert limited.status_code == 429 and "Slow down" in limited.get_data(as_text=True)
+    assert post_form(client, "/lost-link", {"email": "cy@example.org"}).status_code == 200, "per mailbox"
     assert "Lost your link?" in client.get("/me").get_data(as_text=True)
 
 

@@ -25,7 +25,7 @@ from ..errors import KioskError
 from ..events import get_event
 from ..mail import MailUnavailable, Permanent, Temporary, mailer_from_config
 from ..vcard import vcards
-from .limits import limiter
+from .limits import PER_ADDRESS_CEILING, identity_key, limiter
 
 bp = Blueprint("attendee", __name__)
 COOKIE = "kiosk_attendee"
@@ -47,11 +47,6 @@ def load_attendee():
             g.attendee = connections.identify(get_db(), _signer().loads(signed))
         except BadSignature:
             pass
-
-
-def identity_key():
-    """Rate limits count per attendee where the browser is identified, else per address."""
-    return f"attendee:{g.attendee['id']}" if g.attendee else request.remote_addr
 
 
 @bp.get("/me/<key>")
@@ -152,8 +147,14 @@ def lost_link():
     return render_template("attendee/lost_link.html", sent=False)
 
 
+def requested_address_key():
+    """The address a lost link is asked for, so nobody floods one mailbox."""
+    return "lost-link:" + request.form.get("email", "").strip().casefold()
+
+
 @bp.post("/lost-link")
-@limiter.limit("5 per 15 minutes")
+@limiter.limit("3 per 15 minutes", key_func=requested_address_key)
+@limiter.limit("30 per 15 minutes")  # per network address: a venue's phones share one
 def send_lost_link():
     """Mail the private link to whoever holds the address. The answer, and how long it
     takes, are the same whether or not the address is registered: the lookup and the
@@ -183,7 +184,8 @@ def _data_download(data):
 
 @bp.get("/b/<code>")
 @bp.get("/B/<code>")
-@limiter.limit("60 per minute")
+@limiter.limit("60 per minute", key_func=identity_key)
+@limiter.limit(PER_ADDRESS_CEILING)
 def badge(code):
     """The page a badge's QR opens: who this is, and for an attendee of the same
     event, the "I met" button."""
@@ -200,7 +202,7 @@ def badge(code):
 
 @bp.post("/b/<code>")
 @bp.post("/B/<code>")
-@limiter.limit("30 per minute")
+@limiter.limit(PER_ADDRESS_CEILING)
 @limiter.limit("30 per minute", key_func=identity_key)
 def met(code):
     scanned, event = _badge_holder(code)
