@@ -338,13 +338,10 @@ def test_the_me_page_records_the_suggest_choice(client, people, db):
 def test_follow_ups_survive_a_killed_run_and_go_once(smtp_server, tmp_path):
     """Follow-ups go through the same outbox as digests: SIGKILL half-way, the rerun
     finishes, each person gets one follow-up (at most the one in flight arrives twice)."""
-    import os
-    import signal
     import subprocess
-    import time
 
     from conftest import ROOT
-    from test_digests import cli_event
+    from test_digests import cli_event, kill_and_rerun
 
     recorder, port = smtp_server
     env, command = cli_event(tmp_path, port, people=130)
@@ -356,19 +353,6 @@ def test_follow_ups_survive_a_killed_run_and_go_once(smtp_server, tmp_path):
                [datetime.now(timezone.utc).isoformat(timespec="seconds")])
     db.close()
     del recorder.messages[:]
-    recorder.delay = 0.3
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while len(recorder.messages) < 4:
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    recorder.delay = 0
-    rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert rerun.returncode == 0, rerun.stderr
-    received = recorder.recipients()
-    assert sorted(set(received)) == sorted(f"p{i}@example.org" for i in range(130))
-    assert len(received) - len(set(received)) <= 1
+    kill_and_rerun(recorder, env, command)
     subjects = {m["Subject"] for m in recorder.parsed()}
     assert subjects == {"2 more people you met at Networking for Medics"}, "met Person i+2, and saved by Person i-2"
