@@ -40,7 +40,7 @@ def web_url(value):
 def fold(line):
     """Split a content line into pieces of at most 75 octets, continuation lines
     starting with a space, never inside a multi-byte character."""
-    if len(line.encode("utf-8")) <= FOLD_OCTETS:
+    if len(line) * 4 <= FOLD_OCTETS or len(line.encode("utf-8")) <= FOLD_OCTETS:  # no UTF-8 char is over 4 octets
         return line
     pieces, current, size = [], "", 0
     limit = FOLD_OCTETS
