@@ -7,10 +7,12 @@ import secrets
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, Response, has_request_context, jsonify, request
+from flask import Flask, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from flask_wtf.csrf import CSRFProtect
+
+from .views.errors import error_page
 
 # The one place the version lives: pyproject.toml, /healthz, the footer and the CLI read it.
 __version__ = "0.1.0"
@@ -27,6 +29,7 @@ DEFAULTS = {
     "SMTP_PASSWORD": "",
     "SMTP_SECURITY": "starttls",
     "MAIL_FROM": "kiosk@localhost",
+    "MAIL_FROM_NAME": "",  # the display name on From; empty: the event's name
     "MAIL_PER_MINUTE": 0,  # a provider's sending limit; 0 sends as fast as the server takes
     "FONT_DIR": "",
     # The server-printing kiosks' default command (an argument list, run without a shell,
@@ -76,7 +79,7 @@ def create_app(test_config=None):
     db.init_app(app)
 
     from . import cli
-    from .views import admin, api, attendee, auth, door, mail
+    from .views import admin, api, attendee, auth, door, errors, mail
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(attendee.bp)
@@ -87,6 +90,7 @@ def create_app(test_config=None):
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     csrf.exempt(attendee.unsubscribe)  # RFC 8058 one-click: the signed token is the proof
     cli.register(app)
+    errors.init_app(app)
     app.after_request(security_headers)
     app.session_interface = SessionOverHTTPS()
     app.register_error_handler(sqlite3.OperationalError, storage_unavailable)
@@ -152,10 +156,11 @@ def storage_unavailable(exc):
     if not any(words in str(exc).lower() for words in STORAGE_TROUBLE):
         raise exc
     logging.getLogger(__name__).error("storage unavailable: %s", exc)
-    message = "The service cannot save right now (its disk is full or read-only). Nothing was lost; try again shortly."
     if request.path.startswith("/api/"):
+        message = ("The service cannot save right now (its disk is full or read-only). "
+                   "Nothing was lost; try again shortly.")
         return jsonify(result="unavailable", message=message), 503
-    return Response(message, status=503, mimetype="text/plain")
+    return error_page(503)
 
 
 def _secret_key(app):

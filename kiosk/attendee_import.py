@@ -12,7 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from .attendees import CONSENT_FIELDS, clean_attendee, event_defaults, new_attendee_row
+from .attendees import OPT_IN_FIELDS, clean_attendee, consent_changed, event_defaults, new_attendee_row
 from .db import now, query, write
 from .errors import Invalid
 from .events import get_event
@@ -34,6 +34,7 @@ ALIASES = {
     "share_email": ["shareemail"],
     "share_linkedin": ["sharelinkedin"],
     "allow_scan": ["allowscan"],
+    "allow_suggest": ["allowsuggest"],
 }
 HEADER_TO_FIELD = {alias: f for f, aliases in ALIASES.items() for alias in aliases}
 # Lower-case words that start a surname: "Ludwig van Beethoven" -> "van Beethoven".
@@ -226,15 +227,18 @@ def _plan(db, event, rows, result):
         if current is None:
             inserts.append(new_attendee_row(event, record, "import", stamp))
             status = "new"
-        elif any(current[k] != v for k, v in record.items()):
-            consent_changed = any(current[k] != record[k] for k in CONSENT_FIELDS)
+            result.rows.append((line, record, status))
+            continue
+        record = keep_opt_ins(current, record)
+        if any(current[k] != v for k, v in record.items()):
+            changed = consent_changed(current, record)
             updates.append(
                 {
                     **record,
                     "id": current["id"],
                     "updated_at": stamp,
-                    "consent_at": stamp if consent_changed else current["consent_at"],
-                    "consent_source": "import" if consent_changed else current["consent_source"],
+                    "consent_at": stamp if changed else current["consent_at"],
+                    "consent_source": "import" if changed else current["consent_source"],
                 }
             )
             status = "updated"
@@ -244,6 +248,11 @@ def _plan(db, event, rows, result):
     result.created, result.updated = len(inserts), len(updates)
     result.unchanged = len(rows) - len(inserts) - len(updates)
     return inserts, updates
+
+
+def keep_opt_ins(current, record):
+    """A blank opt-in cell keeps the attendee's own choice."""
+    return {**{field: current[field] for field in OPT_IN_FIELDS}, **record}
 
 
 def _write(db, inserts, updates):

@@ -26,6 +26,9 @@ TEXT_LIMITS = {
     "linkedin_url": 300,
 }
 CONSENT_FIELDS = ("share_email", "share_linkedin", "allow_scan")
+# Choices that are off until the person opts in (no event default); a blank cell in an
+# import keeps what the attendee chose on their page.
+OPT_IN_FIELDS = ("allow_suggest",)
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "on", "x"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "off"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -119,14 +122,23 @@ def clean_attendee(values, defaults):
         record["linkedin_url"] = clean_linkedin(record["linkedin_url"])
     except ValueError as exc:
         problems.append(("linkedin_url", str(exc)))
-    for field in CONSENT_FIELDS:
+    for field in CONSENT_FIELDS + OPT_IN_FIELDS:
         try:
             choice = parse_bool(values.get(field))
         except ValueError as exc:
             problems.append((field, str(exc)))
             continue
-        record[field] = int(defaults[field] if choice is None else choice)
+        if choice is None and field in defaults:
+            choice = defaults[field]
+        if choice is not None:  # a blank opt-in is left out: it keeps what the person chose
+            record[field] = int(choice)
     return record, problems
+
+
+def consent_changed(current, record):
+    """Whether `record` changes any consent choice `current` holds (it may omit opt-ins)."""
+    return any(field in record and current[field] != record[field]
+               for field in CONSENT_FIELDS + OPT_IN_FIELDS)
 
 
 def event_defaults(event):
@@ -143,6 +155,7 @@ def _require_clean(values, event):
 def new_attendee_row(event, record, source, stamp):
     """Everything a brand-new attendee row needs beyond its validated fields."""
     return {
+        **{field: 0 for field in OPT_IN_FIELDS},
         **record,
         "event_id": event["id"],
         "code": new_badge_code(),
@@ -175,7 +188,7 @@ def update_attendee(db, event_slug, attendee_id, values, source="organiser"):
             raise Conflict(f"{record['email']} belongs to another attendee")
         stamp = now()
         record["updated_at"] = stamp
-        if any(record[f] != current[f] for f in CONSENT_FIELDS):
+        if consent_changed(current, record):
             record.update(consent_at=stamp, consent_source=source)
         db["attendees"].update(current["id"], record)
     return get_attendee(db, event, attendee_id)

@@ -18,7 +18,7 @@ from .attendees import LIST_COLUMNS, list_attendees, private_link, public_listin
 from .badge_printing import SORTS, print_badges
 from .connections import EXPORT_COLUMNS, export_rows
 from .db import backup, get_db
-from .digests import send
+from .digests import TooEarly, send
 from .demo import setup_demo
 from .errors import KioskError
 from .events import EXCHANGE_MODES, add_workshop, create_event
@@ -258,11 +258,16 @@ def _send(kind, slug, dry_run, only, **options):
 @click.option("--dry-run", is_flag=True, help="Render every digest and count; send nothing.")
 @click.option("--only", metavar="EMAIL", help="Send to this attendee only.")
 @click.option("--include-unconnected", is_flag=True,
-              help="Also mail people with no connection a list of people they could still reach.")
+              help="Also mail people who checked in and met nobody a few people who asked to be suggested.")
+@click.option("--force", is_flag=True, help="Send even though the event (plus its grace period) is not over.")
 @friendly_errors
-def send_digests_command(slug, dry_run, only, include_unconnected):
-    """Send each attendee one email with the people they met (exactly once)."""
-    _send("digest", slug, dry_run, only, include_unconnected=include_unconnected)
+def send_digests_command(slug, dry_run, only, include_unconnected, force):
+    """Send each attendee one email with the people they met, and later a follow-up with
+    anyone met since (each person once). Waits for the event's end unless --force."""
+    try:
+        _send("digest", slug, dry_run, only, include_unconnected=include_unconnected, force=force)
+    except TooEarly as exc:
+        raise click.ClickException(f"{exc}. To send now anyway, add --force (people met later get a follow-up).")
 
 
 @click.command("send-invites")

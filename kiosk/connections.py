@@ -21,7 +21,7 @@ from .nonces import Answer, check_nonce, remember, replayed
 
 TAGS = ("follow up", "mentor", "research", "job")
 NOTE_LIMIT = 1000
-CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan")
+CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest")
 
 
 def attendee_by_code(db, event, code_text):
@@ -84,21 +84,27 @@ def _record(db, event, scanner, scanned_code, via, note, tags, workshop):
         db.execute("UPDATE connections SET note = ?, tags = ? WHERE id = ?",
                    [merged_note[:NOTE_LIMIT], merged_tags, existing[0]])
         return Answer(200, "already", f"You had already saved {first}.", attendee=person)
-    workshop_id = workshop["id"] if workshop else _shared_workshop(db, scanner, scanned)
+    stamp = now()
+    workshop_id = workshop["id"] if workshop else _shared_workshop(db, scanner, scanned, stamp)
     db.execute(
         """INSERT INTO connections (event_id, scanner_id, scanned_id, workshop_id, via, note, tags, at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        [event["id"], scanner["id"], scanned["id"], workshop_id, via, note, tags, now()],
+        [event["id"], scanner["id"], scanned["id"], workshop_id, via, note, tags, stamp],
     )
     return Answer(201, "created", f"Saved: you met {first}.", attendee=person)
 
 
-def _shared_workshop(db, scanner, scanned):
-    """Where they most likely met: the latest workshop either of them checked into."""
+def _shared_workshop(db, scanner, scanned, moment):
+    """A workshop both people were checked into at `moment` (the latest they both
+    entered, not yet over), or None: then they met at the event, not at a workshop.
+    Someone else's check-in is never taken as where two people met."""
     row = db.execute(
-        """SELECT workshop_id FROM checkins WHERE attendee_id IN (?, ?) AND workshop_id IS NOT NULL
-           ORDER BY at DESC LIMIT 1""",
-        [scanner["id"], scanned["id"]],
+        """SELECT w.id FROM workshops w
+           JOIN checkins a ON a.workshop_id = w.id AND a.attendee_id = :scanner AND a.at <= :at
+           JOIN checkins b ON b.workshop_id = w.id AND b.attendee_id = :scanned AND b.at <= :at
+           WHERE w.ends_at IS NULL OR w.ends_at = '' OR w.ends_at >= :at
+           ORDER BY max(a.at, b.at) DESC LIMIT 1""",
+        {"scanner": scanner["id"], "scanned": scanned["id"], "at": moment},
     ).fetchone()
     return row[0] if row else None
 
@@ -129,8 +135,8 @@ def people_met(db, me):
     """The people `me` met, newest first: those they saved and, in a mutual event,
     those who saved them. Notes and tags are only ever the reader's own."""
     event = query(db, "SELECT * FROM events WHERE id = ?", [me["event_id"]])[0]
-    other = """o.first_name, o.last_name, o.role, o.organisation, o.pronouns, o.code, o.email,
-               o.share_email, o.linkedin_url, o.share_linkedin"""
+    other = """o.id AS other_id, o.first_name, o.last_name, o.role, o.organisation, o.pronouns, o.code,
+               o.email, o.share_email, o.linkedin_url, o.share_linkedin"""
     sql = f"""
         SELECT c.id AS connection_id, c.at, c.note, c.tags, c.via, w.title AS workshop, {other}, 1 AS mine
         FROM connections c JOIN attendees o ON o.id = c.scanned_id
@@ -142,12 +148,50 @@ def people_met(db, me):
         SELECT c.id, c.at, '' AS note, '' AS tags, c.via, w.title AS workshop, {other}, 0 AS mine
         FROM connections c JOIN attendees o ON o.id = c.scanner_id
         LEFT JOIN workshops w ON w.id = c.workshop_id
-        WHERE c.scanned_id = :me AND o.revoked_at IS NULL AND NOT EXISTS (
+        WHERE c.scanned_id = :me AND c.hidden_by_scanned = 0 AND o.revoked_at IS NULL AND NOT EXISTS (
             SELECT 1 FROM connections back WHERE back.scanner_id = :me AND back.scanned_id = c.scanner_id)"""
-    rows = query(db, f"SELECT * FROM ({sql}) ORDER BY at DESC", {"me": me["id"]})
-    return [{**contact_fields(r), "connection_id": r["connection_id"], "at": r["at"], "note": r["note"],
+    rows = query(db, f"SELECT * FROM ({sql}) ORDER BY at DESC, connection_id DESC", {"me": me["id"]})
+    return [{**contact_fields(r), "other_id": r["other_id"], "connection_id": r["connection_id"],
+             "at": r["at"], "note": r["note"],
              "tags": [t for t in r["tags"].split(",") if t], "workshop": r["workshop"] or "",
              "via": r["via"], "mine": bool(r["mine"])} for r in rows]
+
+
+def met_pairs(db, event):
+    """(me, other) for every pair in an event where `other` is on `me`'s list: the same
+    people `people_met` lists, for everyone at once (digests queue from it)."""
+    sql = """SELECT c.scanner_id, c.scanned_id FROM connections c JOIN attendees o ON o.id = c.scanned_id
+             WHERE c.event_id = :e AND o.revoked_at IS NULL"""
+    if event["exchange_mode"] == "mutual":
+        sql += """ UNION SELECT c.scanned_id, c.scanner_id FROM connections c JOIN attendees o ON o.id = c.scanner_id
+                   WHERE c.event_id = :e AND c.hidden_by_scanned = 0 AND o.revoked_at IS NULL"""
+    return db.execute(sql, {"e": event["id"]}).fetchall()
+
+
+def matching(people, search):
+    """The people whose name, role or organisation contains `search` (any case)."""
+    words = search.casefold().split()
+    return [p for p in people if all(
+        word in f"{p['first_name']} {p['last_name']} {p['role']} {p['organisation']}".casefold()
+        for word in words)]
+
+
+def saved(db, me, scanned):
+    """`me`'s own record of having met `scanned` (at, note, tags), or None."""
+    rows = query(db, "SELECT id, at, note, tags FROM connections WHERE scanner_id = ? AND scanned_id = ?",
+                 [me["id"], scanned["id"]])
+    return {**rows[0], "tags": [t for t in rows[0]["tags"].split(",") if t]} if rows else None
+
+
+def contact_of(db, me, connection_id):
+    """The other person of one of `me`'s connections (either way), or NotFound."""
+    rows = query(db, """SELECT o.id, o.first_name, o.last_name FROM connections c
+                        JOIN attendees o ON o.id = CASE WHEN c.scanner_id = :me THEN c.scanned_id ELSE c.scanner_id END
+                        WHERE c.id = :id AND :me IN (c.scanner_id, c.scanned_id)""",
+                 {"me": me["id"], "id": connection_id})
+    if not rows:
+        raise NotFound("no such connection of yours")
+    return rows[0]
 
 
 def saved_me_count(db, me):
@@ -169,20 +213,22 @@ def edit_note(db, me, connection_id, note, tags=()):
 
 
 def remove(db, me, connection_id):
-    """Remove a connection `me` is part of (for both people: either may withdraw it)."""
+    """Take the other person of this connection out of `me`'s list (and so `me`'s digest
+    and contacts): `me`'s own record of them is deleted; a record they made of `me` is
+    only hidden from `me`, their note and their list untouched. Returns the contact."""
     with write(db):
-        changed = db.execute(
-            "DELETE FROM connections WHERE id = ? AND ? IN (scanner_id, scanned_id)",
-            [connection_id, me["id"]],
-        ).rowcount
-    if not changed:
-        raise NotFound("no such connection of yours")
+        contact = contact_of(db, me, connection_id)
+        pair = {"me": me["id"], "other": contact["id"]}
+        db.execute("DELETE FROM connections WHERE scanner_id = :me AND scanned_id = :other", pair)
+        db.execute("UPDATE connections SET hidden_by_scanned = 1 WHERE scanner_id = :other AND scanned_id = :me",
+                   pair)
+    return contact
 
 
-def set_choices(db, me, *, share_email, share_linkedin, allow_scan, leaderboard_opt_out):
+def set_choices(db, me, *, share_email, share_linkedin, allow_scan, allow_suggest, leaderboard_opt_out):
     """The attendee's own sharing choices; consent changes are stamped with time and source."""
     choices = {"share_email": int(bool(share_email)), "share_linkedin": int(bool(share_linkedin)),
-               "allow_scan": int(bool(allow_scan))}
+               "allow_scan": int(bool(allow_scan)), "allow_suggest": int(bool(allow_suggest))}
     stamp = now()
     with write(db):
         update = {**choices, "leaderboard_opt_out": int(bool(leaderboard_opt_out)), "updated_at": stamp}
@@ -239,17 +285,17 @@ def network(db, event_id):
     return {"nodes": nodes, "edges": edges}
 
 
-EXPORT_COLUMNS = ("scanner_email", "scanner_name", "scanned_email", "scanned_name", "workshop",
-                  "at", "via", "note", "tags")
+# Never notes or tags: they belong to the person who wrote them.
+EXPORT_COLUMNS = ("scanner_email", "scanned_email", "workshop", "at")
 
 
 def export_rows(db, event_slug):
+    """The organiser's export: who met whom, where and when (nothing any attendee wrote)."""
     event = get_event(db, event_slug)
     return query(
         db,
-        """SELECT s.email AS scanner_email, s.first_name || ' ' || s.last_name AS scanner_name,
-                  d.email AS scanned_email, d.first_name || ' ' || d.last_name AS scanned_name,
-                  coalesce(w.slug, '') AS workshop, c.at, c.via, c.note, c.tags
+        """SELECT s.email AS scanner_email, d.email AS scanned_email,
+                  coalesce(w.slug, '') AS workshop, c.at
            FROM connections c JOIN attendees s ON s.id = c.scanner_id
            JOIN attendees d ON d.id = c.scanned_id LEFT JOIN workshops w ON w.id = c.workshop_id
            WHERE c.event_id = ? ORDER BY c.at, c.id""", [event["id"]])

@@ -96,6 +96,17 @@ def write(db):
         db.conn.execute("COMMIT")
 
 
+@contextmanager
+def rehearsal(db):
+    """A write transaction that is always rolled back: do what a real run would, look, undo."""
+    with _WRITERS:
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        finally:
+            db.conn.execute("ROLLBACK")
+
+
 def query(db, sql, params=()):
     """Rows as dicts. (sqlite-utils' own query() wraps every read in a savepoint: three
     statements where one will do, on the hottest paths.)"""

@@ -15,8 +15,13 @@ PROFILE = ("first_name", "last_name", "email", "organisation", "role", "pronouns
            "revoked_at", "created_at", "updated_at")
 
 
-def personal_data(db, attendee):
-    """Everything held about this attendee (their private key aside: they hold it)."""
+def personal_data(db, attendee, *, for_organiser=False):
+    """Everything held about this attendee (their private key aside: they hold it). An
+    organiser answering a request gets it without the attendee's notes and tags, which
+    only their writer ever sees (the attendee downloads them from their own page)."""
+    people = people_met(db, attendee)
+    if for_organiser:
+        people = [{key: value for key, value in p.items() if key not in ("note", "tags")} for p in people]
     return {
         "event": query(db, "SELECT slug, name, starts_at, ends_at FROM events WHERE id = ?",
                        [attendee["event_id"]])[0],
@@ -27,7 +32,7 @@ def personal_data(db, attendee):
         "checkins": query(db, """SELECT c.at, coalesce(w.title, 'door') AS place FROM checkins c
                                  LEFT JOIN workshops w ON w.id = c.workshop_id
                                  WHERE c.attendee_id = ? ORDER BY c.at""", [attendee["id"]]),
-        "people_met": people_met(db, attendee),
+        "people_met": people,
         "devices": query(db, """SELECT device, created_at, last_seen_at, ended_at FROM attendee_sessions
                                 WHERE attendee_id = ? ORDER BY id""", [attendee["id"]]),
         "saved_by": db.execute("SELECT count(*) FROM connections WHERE scanned_id = ?",

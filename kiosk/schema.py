@@ -265,4 +265,74 @@ ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
 -- type a name become that person).
 ALTER TABLE checkins ADD COLUMN by_search INTEGER NOT NULL DEFAULT 0;
 """,
+    """
+-- Promises kept (issue 11).
+-- A separate consent: may this attendee be suggested to people they have not met?
+-- Off for everyone until they opt in; the consent history records it like the others.
+ALTER TABLE attendees ADD COLUMN allow_suggest INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE consent_log ADD COLUMN allow_suggest INTEGER NOT NULL DEFAULT 0;
+DROP TRIGGER consent_log_insert;
+DROP TRIGGER consent_log_update;
+CREATE TRIGGER consent_log_insert AFTER INSERT ON attendees BEGIN
+    INSERT INTO consent_log (attendee_id, at, source, share_email, share_linkedin, allow_scan, allow_suggest)
+    VALUES (new.id, new.consent_at, new.consent_source, new.share_email, new.share_linkedin, new.allow_scan,
+            new.allow_suggest);
+END;
+CREATE TRIGGER consent_log_update AFTER UPDATE OF share_email, share_linkedin, allow_scan, allow_suggest
+ON attendees
+WHEN old.share_email != new.share_email OR old.share_linkedin != new.share_linkedin
+     OR old.allow_scan != new.allow_scan OR old.allow_suggest != new.allow_suggest BEGIN
+    INSERT INTO consent_log (attendee_id, at, source, share_email, share_linkedin, allow_scan, allow_suggest)
+    VALUES (new.id, new.consent_at, new.consent_source, new.share_email, new.share_linkedin, new.allow_scan,
+            new.allow_suggest);
+END;
+
+-- Removing someone who saved you takes them out of your own list only: their record stays theirs.
+ALTER TABLE connections ADD COLUMN hidden_by_scanned INTEGER NOT NULL DEFAULT 0;
+
+-- Follow-up digests ("2 more people you met"): several per attendee, so the outbox is
+-- rebuilt with a `followup` kind and a batch number (0 for invites and first digests).
+CREATE TABLE outbox_new (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('invite', 'digest', 'followup')),
+    batch INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'sending', 'sent', 'retry', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try_at TEXT,
+    message_id TEXT NOT NULL UNIQUE,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    recipient TEXT NOT NULL DEFAULT '',
+    UNIQUE (event_id, attendee_id, kind, batch)
+);
+INSERT INTO outbox_new (id, event_id, attendee_id, kind, status, attempts, next_try_at, message_id,
+                        last_error, created_at, sent_at, recipient)
+    SELECT id, event_id, attendee_id, kind, status, attempts, next_try_at, message_id,
+           last_error, created_at, sent_at, recipient FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_by_status ON outbox (event_id, kind, status);
+
+-- Who each digest or follow-up tells its recipient about, fixed when it is queued, so a
+-- retry or a run after a kill sends the same people and nobody is mailed about twice.
+CREATE TABLE outbox_contacts (
+    outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    contact_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    PRIMARY KEY (outbox_id, contact_id)
+);
+-- Digests sent before this version told their recipients about everyone they had met by
+-- then; one not sent yet tells about everyone met, as it would have.
+INSERT INTO outbox_contacts (outbox_id, contact_id)
+    SELECT o.id, c.scanned_id FROM outbox o JOIN connections c ON c.scanner_id = o.attendee_id
+    WHERE o.kind = 'digest' AND (o.status != 'sent' OR c.at <= coalesce(o.sent_at, o.created_at))
+    UNION
+    SELECT o.id, c.scanner_id FROM outbox o JOIN connections c ON c.scanned_id = o.attendee_id
+    JOIN events e ON e.id = o.event_id
+    WHERE o.kind = 'digest' AND e.exchange_mode = 'mutual'
+      AND (o.status != 'sent' OR c.at <= coalesce(o.sent_at, o.created_at));
+""",
 ]

@@ -203,6 +203,15 @@ def smtp_server():
     controller.stop()
 
 
+@pytest.fixture
+def smtp_app(app, smtp_server):
+    """The app sending through the SMTP server fixture."""
+    recorder, port = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none",
+                      MAIL_FROM="events@medics.example")
+    return app
+
+
 @pytest.fixture(scope="session")
 def playwright():
     """Playwright driving Debian's Chromium. Missing Chromium is a failure, not a skip:

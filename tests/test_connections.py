@@ -93,7 +93,8 @@ def test_i_met_records_on_post_only(client, people, db):
     row = db.execute("SELECT scanner_id, scanned_id, via, note, tags FROM connections").fetchone()
     assert row == (people["ann"]["id"], people["zoe"]["id"], "phone", "Talked about cardiology", "mentor")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Saved: you met Zoë." in page and "You have saved Zoë already" in page
+    assert "Saved: you met Zoë." in page and "✓ Saved" in page
+    assert ">Talked about cardiology</textarea>" in page and "I met Zoë" not in page
 
 
 @pytest.mark.parametrize("token", [None, "forged"])
@@ -150,7 +151,8 @@ def test_identity_from_another_event_does_not_count(client, people, db):
     other = open_event(db, "other")
     activate(client, other["ann"])
     page = client.get(f"/b/{people['zoe']['code']}").get_data(as_text=True)
-    assert "open your own private link first" in page
+    assert "This badge is for Event today" in page
+    assert "This phone is open for Event other" in page and "I met Zoë" not in page
     assert met(client, people["zoe"]).status_code == 403
 
 
@@ -192,7 +194,9 @@ def test_me_edit_note_remove_and_choices(client, people, db):
     ann = find_attendee(db, "today", "ann@example.org")
     assert (ann["share_email"], ann["share_linkedin"], ann["allow_scan"], ann["leaderboard_opt_out"]) == (1, 0, 1, 1)
     assert ann["consent_source"] == "attendee"
-    post_form(client, f"/me/connections/{connection_id}", {"action": "remove"})
+    asked = post_form(client, f"/me/connections/{connection_id}", {"action": "remove"})
+    assert "Remove Zoë Ångström?" in asked.get_data(as_text=True) and count(db) == 1, "it asks first"
+    post_form(client, f"/me/connections/{connection_id}", {"action": "remove", "confirm": "yes"})
     assert count(db) == 0
 
 
@@ -202,7 +206,7 @@ def test_cannot_touch_someone_elses_connection(app, client, people, db):
     connection_id = count(db, "SELECT id FROM connections")
     cy = app.test_client()
     activate(cy, people["cy"])
-    response = post_form(cy, f"/me/connections/{connection_id}", {"action": "remove"})
+    response = post_form(cy, f"/me/connections/{connection_id}", {"action": "remove", "confirm": "yes"})
     assert response.status_code == 404 and count(db) == 1
 
 
@@ -218,9 +222,9 @@ def test_vcard_download_parses_back(client, people, db):
     zoe = next(c for c in cards if c["FN"] == "Zoë Ångström")
     assert zoe["N"] == "Ångström;Zoë;;;"
     assert zoe["EMAIL;TYPE=INTERNET"] == "zoe@example.org"
-    assert zoe["NOTE"] == "Cardiology\\; send paper\\, soon\\\\"
+    assert zoe["NOTE"].endswith("\\nCardiology\\; send paper\\, soon\\\\")
     cy = next(c for c in cards if c["FN"] == "Cy Dee")
-    assert "NOTE" not in cy
+    assert cy["NOTE"].startswith("Met at Event today on ")
 
 
 def parse_vcards(text):
@@ -301,33 +305,35 @@ def test_insight_page(app, people, db, organiser):
     assert page.count("<circle") == 3 and page.count("<line") == 2
 
 
-def test_export_neutralises_formula_cells(app, people, db, organiser, runner):
+def test_export_holds_no_notes_or_tags(app, people, db, organiser, runner):
+    """Issue 11.1: "Note (only you see it)": the organiser's CSV (page and CLI) never holds them."""
     browser = app.test_client()
     activate(browser, people["ann"])
-    met(browser, people["zoe"], note='=HYPERLINK("http://evil.example","x")')
+    met(browser, people["zoe"], note='=HYPERLINK("http://evil.example","x") private', tags=["mentor"])
     csv_page = organiser.get("/admin/events/today/connections.csv").get_data(as_text=True)
     result = runner.invoke(args=["export-connections", "today"])
     assert result.exit_code == 0
     for text in (csv_page, result.output):
         header, row = text.strip().splitlines()
-        assert header.startswith("scanner_email,scanner_name,scanned_email,scanned_name,workshop,at,via,note")
-        assert row.startswith("ann@example.org,Ann Lee,zoe@example.org,Zoë Ångström,,")
-        assert "'=HYPERLINK" in row
+        assert header == "scanner_email,scanned_email,workshop,at"
+        assert row.startswith("ann@example.org,zoe@example.org,,")
+        assert "HYPERLINK" not in text and "private" not in text and "mentor" not in text
+    for page in ("connections", "leaderboard"):
+        assert "private" not in organiser.get(f"/admin/events/today/{page}").get_data(as_text=True)
     assert runner.invoke(args=["export-connections", "nope"]).exit_code == 1
-
 
 
 def test_vcard_lines_fold_at_75_octets_without_splitting_characters():
     from kiosk.vcard import card
 
     text = card({"first_name": "Zoë", "last_name": "Ångström", "note": "日本語のメモ" * 20,
-                 "organisation": "a,b;c\\d\ne"})
+                 "organisation": "a,b;c\\d\ne"}, {"name": "Spring", "timezone": "UTC"})
     lines = text.split("\r\n")
     assert all(len(line.encode("utf-8")) <= 75 for line in lines)
     note = next(i for i, line in enumerate(lines) if line.startswith("NOTE:"))
     continuation = lines[note + 1:lines.index("END:VCARD")]
     assert len(continuation) >= 5 and all(line.startswith(" ") for line in continuation)
     unfolded = text.replace("\r\n ", "")
-    assert "NOTE:" + "日本語のメモ" * 20 + "\r\n" in unfolded
+    assert "NOTE:Met at Spring.\\n" + "日本語のメモ" * 20 + "\r\n" in unfolded
     assert "ORG:a\\,b\\;c\\\\d\\ne\r\n" in unfolded
     assert text.encode("utf-8").decode("utf-8") == text

@@ -67,9 +67,12 @@ def test_attendee_sees_downloads_and_deletes_their_data(app, client, db):
 
 def test_organiser_answers_access_and_deletion_requests(organiser, db):
     people = open_event(db, "today")
-    record(db, "today", people["zoe"], people["cy"]["code"], via="phone")
-    data = json.loads(organiser.get(f"/admin/events/today/attendees/{people['zoe']['id']}/data.json").data)
+    record(db, "today", people["zoe"], people["cy"]["code"], via="phone", note="Zoë's own words", tags=["job"])
+    download = organiser.get(f"/admin/events/today/attendees/{people['zoe']['id']}/data.json")
+    data = json.loads(download.data)
     assert data["profile"]["email"] == "zoe@example.org" and len(data["people_met"]) == 1
+    assert "Zoë's own words" not in download.get_data(as_text=True) and "tags" not in data["people_met"][0], \
+        "notes and tags are their writer's alone, even in an organiser's download"
     post_form(organiser, f"/admin/events/today/attendees/{people['zoe']['id']}/delete", {"confirm": "yes"})
     assert db.execute("SELECT count(*) FROM attendees WHERE email = 'zoe@example.org'").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM connections").fetchone()[0] == 0

@@ -14,7 +14,7 @@ from badges import render_badges
 from conftest import post_form
 from kiosk.attendee_import import ImportRefused, import_attendees
 from kiosk.connections import record
-from kiosk.digests import build, readable
+from kiosk.messages import build, readable
 from kiosk.events import get_event
 from kiosk.kiosks import create_kiosk
 from pdf_checks import open_pdf, page_text

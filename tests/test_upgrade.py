@@ -22,7 +22,8 @@ import pytest
 
 from fixtures.build_release_db import snapshot
 from kiosk import create_app
-from kiosk.db import _statements
+from kiosk.db import _statements, connect
+from kiosk.digests import send
 from kiosk.schema import MIGRATIONS
 
 FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures").glob("v*") if (p / "kiosk.db").exists())
@@ -229,3 +230,20 @@ def test_a_database_from_a_newer_release_is_refused_with_a_clear_message(tmp_pat
                             cwd=Path(__file__).parent.parent, timeout=30)
     assert server.returncode != 0
     assert "newer release" in server.stderr and "Traceback" not in server.stderr
+
+
+def test_a_digest_sent_before_the_upgrade_gets_no_follow_up_about_the_same_people(release):
+    """The upgrade records whom each sent digest told about: the next run follows up only
+    on people met since, so nobody hears about the same person twice."""
+    app, _ = release
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        try:
+            sent = db.execute("""SELECT a.email, e.slug FROM outbox o JOIN attendees a ON a.id = o.attendee_id
+                                 JOIN events e ON e.id = o.event_id
+                                 WHERE o.kind = 'digest' AND o.status = 'sent'""").fetchall()
+            assert sent, "the fixture holds a sent digest"
+            for email, slug in sent:
+                assert send(db, slug, "digest", None, only=email, dry_run=True).sent == [], email
+        finally:
+            db.close()

@@ -14,7 +14,6 @@ import zxingcpp
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from PIL import Image
-from werkzeug.exceptions import HTTPException
 
 from badges import DEFAULT_LAYOUT
 
@@ -52,15 +51,6 @@ def healthz():
 @bp.errorhandler(KioskError)
 def domain_error(exc):
     return jsonify(result=exc.result, message=str(exc)), exc.status
-
-
-@bp.app_errorhandler(HTTPException)
-def http_error(exc):
-    """Under /api/ every error is JSON (a kiosk cannot read an HTML error page)."""
-    if not request.path.startswith("/api/"):
-        return exc
-    result = (exc.name or "error").lower().replace(" ", "_")
-    return jsonify(result=result, message=exc.description), exc.code
 
 
 def bearer_kiosk(slug=None):

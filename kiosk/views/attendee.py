@@ -9,6 +9,8 @@ token. No JavaScript: the pages stay light on venue Wi-Fi.
 """
 
 import json
+import logging
+import threading
 from datetime import datetime, timezone
 
 from flask import (
@@ -17,16 +19,18 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import connections, digests, phones, privacy
+from .. import connections, messages, phones, privacy
 from ..checkins import is_open
-from ..db import get_db, query
+from ..db import connect, get_db, query
 from ..errors import KioskError
 from ..events import get_event
+from ..mail import MailUnavailable, Permanent, Temporary, mailer_from_config
 from ..vcard import vcards
 from .limits import PER_ADDRESS_CEILING, identity_key, limiter
 
 bp = Blueprint("attendee", __name__)
 COOKIE = "kiosk_attendee"
+SEARCH_FROM = 20  # more contacts than this, and /me offers a search box
 
 
 def _signer():
@@ -79,8 +83,11 @@ def me():
     me = _require_attendee()
     db = get_db()
     event = get_event(db, me["event_slug"])
+    people = connections.people_met(db, me)
+    search = request.args.get("q", "").strip()
     return render_template(
-        "attendee/me.html", me=me, event=event, people=connections.people_met(db, me),
+        "attendee/me.html", me=me, event=event, people=connections.matching(people, search),
+        total=len(people), search=search, searchable=len(people) > SEARCH_FROM,
         saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
         devices=phones.devices(db, me), this_device=g.attendee_session,
     )
@@ -108,14 +115,19 @@ def forget():
 
 @bp.post("/me/connections/<int:connection_id>")
 def edit_connection(connection_id):
+    """Save a note and tags, or remove the contact from my list (after asking)."""
     me = _require_attendee()
-    if request.form.get("action") == "remove":
-        connections.remove(get_db(), me, connection_id)
-        flash("Removed.", "success")
-    else:
-        connections.edit_note(get_db(), me, connection_id, request.form.get("note", ""),
-                              request.form.getlist("tags"))
+    db = get_db()
+    if request.form.get("action") != "remove":
+        connections.edit_note(db, me, connection_id, request.form.get("note", ""), request.form.getlist("tags"))
         flash("Note saved.", "success")
+        code = request.form.get("badge")  # saved from a badge page: back there
+        return redirect(url_for("attendee.badge", code=code) if code else url_for("attendee.me"))
+    if request.form.get("confirm") != "yes":
+        contact = connections.contact_of(db, me, connection_id)
+        return render_template("attendee/remove.html", contact=contact, connection_id=connection_id)
+    contact = connections.remove(db, me, connection_id)
+    flash(f"{contact['first_name']} {contact['last_name']} is no longer in your list.", "success")
     return redirect(url_for("attendee.me"))
 
 
@@ -125,6 +137,7 @@ def choices():
     form = request.form
     connections.set_choices(get_db(), me, share_email="share_email" in form,
                             share_linkedin="share_linkedin" in form, allow_scan="allow_scan" in form,
+                            allow_suggest="allow_suggest" in form,
                             leaderboard_opt_out="leaderboard_opt_out" in form)
     flash("Your choices are saved.", "success")
     return redirect(url_for("attendee.me"))
@@ -133,8 +146,9 @@ def choices():
 @bp.get("/me/contacts.vcf")
 def contacts():
     me = _require_attendee()
-    people = connections.people_met(get_db(), me)
-    return Response(vcards(people).encode("utf-8"), mimetype="text/vcard", headers={
+    db = get_db()
+    text = vcards(connections.people_met(db, me), get_event(db, me["event_slug"]))
+    return Response(text.encode("utf-8"), mimetype="text/vcard", headers={
         "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
 
 
@@ -162,6 +176,40 @@ def delete_mine():
     return redirect(url_for("attendee.me"))
 
 
+@bp.get("/lost-link")
+def lost_link():
+    return render_template("attendee/lost_link.html", sent=False)
+
+
+def requested_address_key():
+    """The address a lost link is asked for, so nobody floods one mailbox."""
+    return "lost-link:" + request.form.get("email", "").strip().casefold()
+
+
+@bp.post("/lost-link")
+@limiter.limit("3 per 15 minutes", key_func=requested_address_key)
+@limiter.limit("30 per 15 minutes")  # per network address: a venue's phones share one
+def send_lost_link():
+    """Mail the private link to whoever holds the address. The answer, and how long it
+    takes, are the same whether or not the address is registered: the lookup and the
+    sending happen after the answer, in the background."""
+    email = request.form.get("email", "")
+    threading.Thread(target=_send_link_again, args=(current_app._get_current_object(), email),
+                     daemon=True).start()
+    return render_template("attendee/lost_link.html", sent=True, email=email)
+
+
+def _send_link_again(app, email):
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        try:
+            messages.send_link_again(db, email, mailer_from_config(app.config))
+        except (MailUnavailable, Temporary, Permanent) as exc:
+            logging.getLogger(__name__).warning("private link not sent again: %s", exc)
+        finally:
+            db.close()
+
+
 def _data_download(data):
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="my-data.json"',
@@ -178,9 +226,11 @@ def badge(code):
     db = get_db()
     scanned, event = _badge_holder(code)
     me = g.attendee if g.attendee and g.attendee["event_id"] == event["id"] else None
+    elsewhere = get_event(db, g.attendee["event_slug"]) if g.attendee and not me else None
     return render_template(
         "attendee/badge.html", person=scanned, event=event, me=me, tags=connections.TAGS,
-        open=is_open(event, _now()), met=_already_met(db, me, scanned),
+        open=is_open(event, _now()), saved=connections.saved(db, me, scanned) if me else None,
+        elsewhere=elsewhere,
     )
 
 
@@ -214,7 +264,7 @@ def photo(code):
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_confirm(token):
     """A GET only asks (link checkers and previews open links); the button opts out."""
-    person = digests.unsubscriber(get_db(), token)
+    person = messages.unsubscriber(get_db(), token)
     return render_template("attendee/unsubscribe.html", person=person, done=bool(person["mail_opt_out_at"]))
 
 
@@ -222,7 +272,7 @@ def unsubscribe_confirm(token):
 def unsubscribe(token):
     """One click (RFC 8058): mail clients POST `List-Unsubscribe=One-Click` here without
     any page, so no CSRF token; the signed token is the proof."""
-    person = digests.unsubscribe(get_db(), token)
+    person = messages.unsubscribe(get_db(), token)
     return render_template("attendee/unsubscribe.html", person=person, done=True)
 
 
@@ -237,13 +287,6 @@ def _badge_holder(code):
     return found[0], query(db, "SELECT * FROM events WHERE id = ?", [found[0]["event_id"]])[0]
 
 
-def _already_met(db, me, scanned):
-    if me is None:
-        return False
-    return db.execute("SELECT 1 FROM connections WHERE scanner_id = ? AND scanned_id = ?",
-                      [me["id"], scanned["id"]]).fetchone() is not None
-
-
 def _require_attendee():
     if g.attendee is None:
         abort(Response(render_template("attendee/not_identified.html"), status=403))
@@ -256,4 +299,5 @@ def _now():
 
 @bp.errorhandler(KioskError)
 def domain_error(exc):
-    return render_template("attendee/message.html", title="That did not work", message=str(exc)), exc.status
+    return render_template("attendee/error.html", title="That did not work", next_step=str(exc),
+                           status=exc.status, identified=g.attendee is not None), exc.status

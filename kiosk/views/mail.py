@@ -8,7 +8,7 @@ from flask import (
     url_for,
 )
 
-from .. import digests
+from .. import digests, messages
 from ..attendees import get_attendee, list_attendees
 from ..db import connect, get_db
 from ..errors import KioskError
@@ -40,7 +40,7 @@ def outbox(slug):
     return render_template(
         "admin/mail.html", event=event, outbox=digests.status_counts(db, slug), smtp=smtp,
         files=files[:200], attendees=list_attendees(db, slug), jobs=_jobs_for(slug),
-        kinds=digests.KINDS,
+        kinds=digests.MESSAGE_KINDS,
     )
 
 
@@ -48,7 +48,7 @@ def outbox(slug):
 def preview(slug, attendee_id):
     db = get_db()
     event = get_event(db, slug)
-    message = digests.readable(digests.build(db, event, request.args.get("kind", "digest"),
+    message = messages.readable(messages.build(db, event, request.args.get("kind", "digest"),
                                              get_attendee(db, event, attendee_id)))
     if request.args.get("format") == "text":
         return Response(message.get_body(("plain",)).get_content(), mimetype="text/plain")
@@ -65,7 +65,7 @@ def send_test(slug):
     kind = request.form.get("kind", "digest")
     mailer = mailer_from_config(current_app.config).open()
     try:
-        mailer.send(Envelope.of(digests.build(db, event, kind, person, to=g.user["email"]), g.user["email"]))
+        mailer.send(Envelope.of(messages.build(db, event, kind, person, to=g.user["email"]), g.user["email"]))
     except (Temporary, Permanent) as exc:
         flash(f"The test was not sent: {exc}", "error")
     else:
@@ -77,11 +77,21 @@ def send_test(slug):
 
 @bp.post("/send")
 def send_all(slug):
-    """Start sending every due message of a kind in the background; the page shows progress."""
-    get_event(get_db(), slug)
+    """Ask first, with how many will go (and, for digests before the event is over, a
+    box to tick to send anyway); then send every due message of a kind in the
+    background, the page showing progress."""
+    db = get_db()
+    event = get_event(db, slug)
     kind = request.form.get("kind", "digest")
+    if kind not in digests.KINDS:
+        abort(400)
     options = {"include_unconnected": "include_unconnected" in request.form,
-               "attach_badge": "attach_badge" in request.form}
+               "attach_badge": "attach_badge" in request.form, "force": "force" in request.form}
+    early = kind == "digest" and digests.too_early(event)
+    if request.form.get("confirm") != "yes" or (early and not options["force"]):
+        due = digests.planned(db, event, kind, include_unconnected=options["include_unconnected"])
+        return render_template("admin/mail_confirm.html", event=event, kind=kind, due=due, options=options,
+                               early=early, opens=digests.digests_from(event).isoformat())
     with _jobs_lock:
         job = _jobs.get((slug, kind))
         if job and job["thread"].is_alive():

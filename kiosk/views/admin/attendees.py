@@ -101,7 +101,8 @@ def attendee_photo_image(slug, attendee_id):
 def attendee_data(slug, attendee_id):
     """A data-access request answered: everything held about this attendee."""
     db = get_db()
-    data = privacy.personal_data(db, attendee_domain.get_attendee(db, get_event(db, slug), attendee_id))
+    data = privacy.personal_data(db, attendee_domain.get_attendee(db, get_event(db, slug), attendee_id),
+                                 for_organiser=True)
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="attendee-{attendee_id}.json"'})
 
