@@ -2,6 +2,7 @@
 private link, badge URL from a QR, "I met", the attendee's page, removing a connection,
 error pages, long names on a small screen, a lost link, another event's badge."""
 
+import re
 from contextlib import contextmanager
 
 from playwright.sync_api import expect
@@ -18,6 +19,13 @@ def person(server, email):
         return {"code": row[0], "key": row[1]}
     finally:
         db.close()
+
+
+def bind(page, url, key):
+    """Open a private link on this phone and confirm it, as its owner does."""
+    page.goto(f"{url}/me/{key}")
+    page.get_by_role("button", name=re.compile("^Continue as ")).tap()
+    expect(page).to_have_url(f"{url}/me")
 
 
 def connections(server):
@@ -131,7 +139,7 @@ def test_after_i_met_the_page_shows_what_is_saved_and_edits_the_note_in_place(li
     """Issue 11.8: the saved state, the note before the button, editing replaces the note."""
     me, zoe = person(live_server, "amelia.hughes@example.org"), person(live_server, "zoe.angstrom@example.org")
     with phone(browser) as page:
-        page.goto(f"{live_server.url}/me/{me['key']}")
+        bind(page, live_server.url, me['key'])
         page.goto(f"{live_server.url}/B/{zoe['code']}")
         note_first = page.evaluate("""() => {
             const note = document.querySelector('textarea[name=note]'), button = document.querySelector('button.big');
@@ -177,7 +185,7 @@ def test_many_contacts_are_compact_rows_newest_first_with_a_search(live_server, 
     finally:
         db.close()
     with phone(browser) as page:
-        page.goto(f"{live_server.url}/me/{key}")
+        bind(page, live_server.url, key)
         rows = page.locator(".people li")
         assert rows.count() > 20
         expect(page.locator(".people textarea").first).to_be_hidden()
@@ -204,7 +212,7 @@ def test_a_long_surname_never_widens_a_small_screen(live_server, browser):
                 "Universitätsklinikum-Schleswig-Holstein-Campus-Kiel-Kardiologie"])
     db.close()
     with phone(browser, width=320) as page:
-        page.goto(f"{live_server.url}/me/{me['key']}")
+        bind(page, live_server.url, me['key'])
         page.goto(f"{live_server.url}/B/{zoe['code']}")
         expect(page.locator("h1")).to_contain_text("Wolfeschlegel")
         assert fits(page)
@@ -227,7 +235,7 @@ def test_another_events_badge_says_which_event_it_belongs_to(live_server, browse
         db.close()
     me = person(live_server, "amelia.hughes@example.org")
     with phone(browser) as page:
-        page.goto(f"{live_server.url}/me/{me['key']}")
+        bind(page, live_server.url, me['key'])
         page.goto(f"{live_server.url}/B/{ravi}")
         expect(page.locator("h2")).to_have_text("This badge is for Autumn Careers Fair")
         expect(page.locator("main")).to_contain_text("This phone is open for Networking for Medics")
