@@ -32,6 +32,8 @@ TABLE = {
     ("attendee.bind", "POST"): EVERYONE,
     ("attendee.unsubscribe_confirm", "GET"): EVERYONE,  # the signed token is the credential
     ("attendee.unsubscribe", "POST"): EVERYONE,
+    ("attendee.lost_link", "GET"): EVERYONE,  # mails a link only to the address typed
+    ("attendee.send_lost_link", "POST"): EVERYONE,
     # an attendee's phone
     ("attendee.met", "POST"): PHONE,
     ("attendee.photo", "GET"): PHONE,

@@ -195,7 +195,7 @@ def test_a_failing_printer_is_reported_to_the_kiosk_and_nothing_counted(door, db
 # 9. An unsubscribe link names one person for ever, even after their row id is reused.
 def test_an_old_unsubscribe_link_never_acts_on_the_next_holder_of_an_id(app, client, db):
     from kiosk.attendees import add_attendee, find_attendee
-    from kiosk.digests import unsubscribe_token
+    from kiosk.messages import unsubscribe_token
     from kiosk.privacy import delete_attendee
 
     people = open_event(db, "today")

@@ -100,7 +100,7 @@ def test_the_web_send_job_always_ends_with_a_summary(app, db, organiser, tmp_pat
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("x")
     app.config["MAIL_DIR"] = str(blocked)
-    post_form(organiser, "/admin/events/after/mail/send", {"kind": "invite"})
+    post_form(organiser, "/admin/events/after/mail/send", {"kind": "invite", "confirm": "yes"})
     _jobs[("after", "invite")]["thread"].join(10)
     page = organiser.get("/admin/events/after/mail").get_data(as_text=True)
     assert "Invites: Stopped by an unexpected error" in page and "sending 0 of" not in page
