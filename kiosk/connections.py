@@ -16,7 +16,7 @@ from .checkins import is_open, per_ten_minutes, public_person
 from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Invalid, NotFound
-from .events import get_event, get_workshop
+from .events import get_event, get_workshop, local_iso
 from .nonces import Answer, check_nonce, remember, replayed
 
 TAGS = ("follow up", "mentor", "research", "job")
@@ -254,7 +254,7 @@ EXPORT_COLUMNS = ("scanner_email", "scanner_name", "scanned_email", "scanned_nam
 
 def export_rows(db, event_slug):
     event = get_event(db, event_slug)
-    return query(
+    rows = query(
         db,
         """SELECT s.email AS scanner_email, s.first_name || ' ' || s.last_name AS scanner_name,
                   d.email AS scanned_email, d.first_name || ' ' || d.last_name AS scanned_name,
@@ -262,3 +262,6 @@ def export_rows(db, event_slug):
            FROM connections c JOIN attendees s ON s.id = c.scanner_id
            JOIN attendees d ON d.id = c.scanned_id LEFT JOIN workshops w ON w.id = c.workshop_id
            WHERE c.event_id = ? ORDER BY c.at, c.id""", [event["id"]])
+    for row in rows:
+        row["at"] = local_iso(event, row["at"])  # in the event's zone, like every export
+    return rows

@@ -214,4 +214,21 @@ CREATE TABLE event_summaries (
     purged_at TEXT NOT NULL
 );
 """,
+    """
+-- Organiser essentials: check-ins made and undone by hand, with who did it and when
+-- (an undo deletes the check-in; this log keeps that it happened), and the column
+-- mapping an organiser chose for an event's imports.
+CREATE TABLE checkin_log (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    action TEXT NOT NULL CHECK (action IN ('check_in', 'undo')),
+    checked_in_at TEXT,
+    workshops TEXT NOT NULL DEFAULT '',
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX checkin_log_by_attendee ON checkin_log (attendee_id);
+ALTER TABLE events ADD COLUMN import_mapping TEXT NOT NULL DEFAULT '{}';
+""",
 ]
