@@ -157,7 +157,6 @@ def test_one_bad_row_imports_nothing_and_names_every_problem(db):
     )
     assert refused(db, data) == [
         "line 3: first_name: required",
-        "line 4: linkedin_url: must be an http(s) address like https://www.linkedin.com/in/name",
         "line 6: allow_scan: 'maybe' is not yes or no",
         "line 6: email: DUP@example.org is also on line 5",
         "line 7: email: required",
