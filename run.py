@@ -31,6 +31,7 @@ def main(argv=None):
     url = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}"
     # Without KIOSK_BASE_URL, badges and links point at where this process listens.
     app = create_app(None if os.environ.get("KIOSK_BASE_URL") else {"BASE_URL": url})
+    app.config["LISTEN_HOST"] = args.host  # the event page warns when phones cannot reach links
     if args.demo:
         db = connect(app.config["DATABASE"])
         try:

@@ -44,6 +44,21 @@ ALIASES = {
     "share_linkedin": ["sharelinkedin"],
     "allow_scan": ["allowscan"],
 }
+FIELD_LABELS = {
+    "first_name": "First name", "last_name": "Last name", "full_name": "Full name (split)",
+    "email": "Email", "organisation": "Organisation", "role": "Role or job title",
+    "pronouns": "Pronouns", "linkedin_url": "LinkedIn", "share_email": "Share email (yes/no)",
+    "share_linkedin": "Share LinkedIn (yes/no)", "allow_scan": "May be scanned (yes/no)",
+}
+# A file to start from, offered on the import page.
+EXAMPLE_CSV = (
+    "First Name,Last Name,Email,Organisation,Role,Pronouns,LinkedIn,share_email,share_linkedin,"
+    "allow_scan\r\n"
+    "Amelia,Hughes,amelia.hughes@example.org,King's College London,Medical student (Year 3),"
+    "she/her,https://www.linkedin.com/in/amelia-hughes,yes,yes,yes\r\n"
+    "Sinéad,Ní Bhriain,sinead.nibhriain@example.org,Trinity College Dublin,"
+    "Foundation doctor (FY1),she/her,,yes,no,yes\r\n"
+)
 FILLER_PREFIXES = ("ticket", "attendee", "guest", "participant", "registrant", "pleaseenter",
                    "enter", "whatisyour", "whatsyour", "your")
 HEADER_TO_FIELD = {alias: f for f, aliases in ALIASES.items() for alias in aliases}

@@ -54,7 +54,7 @@ def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", la
 def list_kiosks(db, event_slug, name=None):
     event = get_event(db, event_slug)
     sql = """SELECT k.id, k.name, k.mode, k.layout, k.printing, k.created_at, k.revoked_at,
-                    w.slug AS workshop
+                    w.slug AS workshop, w.title AS workshop_title
              FROM kiosks k LEFT JOIN workshops w ON w.id = k.workshop_id
              WHERE k.event_id = ?"""
     params = [event["id"]]
