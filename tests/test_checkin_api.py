@@ -338,7 +338,7 @@ def test_live_view_counts_and_charts_arrivals(door, organiser):
     assert [int(n) for _, _, n in bars] == [2, 0, 1]
     assert float(bars[0][0]) > float(bars[2][0]) > 0
     assert re.search(r"<td>Peer networking</td><td></td><td class=\"num\">1</td>", page)
-    assert 'http-equiv="refresh"' in page
+    assert 'data-refresh="15"' in page and "js/refresh.js" in page
 
 
 def test_a_read_only_disk_is_a_clear_503_and_nothing_is_half_written(app, door):
