@@ -16,6 +16,7 @@ EXCHANGE_MODES = ("mutual", "one-way")
 # stretch every page that lists it.
 NAME_LIMIT = 200
 YEARS_AHEAD_OR_BEHIND = 10
+UTC_ALIASES = {"Etc/UTC", "Etc/Universal", "Etc/Zulu", "Etc/UCT", "Universal", "Zulu", "UCT"}
 EVENT_FIELDS = ("slug", "name", "starts", "ends", "tz", "venue", "mode", "grace_minutes")
 
 
@@ -69,9 +70,10 @@ def server_zone():
         candidates.append(str(localtime.resolve()).partition("zoneinfo/")[2])
     for candidate in candidates:
         try:
-            return canonical_zone(candidate)
+            found = canonical_zone(candidate)
         except Invalid:
             continue
+        return "UTC" if found in UTC_ALIASES else found
     return "UTC"
 
 
@@ -146,7 +148,7 @@ def _venue(venue):
     return venue
 
 
-def update_event(db, slug, *, confirm_mode=False, **changes):
+def update_event(db, event_slug, *, confirm_mode=False, **changes):
     """Change an event: any of slug, name, starts, ends, tz, venue, mode, grace_minutes
     (None leaves a field as it is). A new time zone keeps the clock times of the event and
     its workshops (09:00 stays 09:00, now in the new zone). Changing the exchange mode once
@@ -157,10 +159,10 @@ def update_event(db, slug, *, confirm_mode=False, **changes):
         raise TypeError(f"unknown event fields: {', '.join(sorted(unknown))}")
     changes = {key: value for key, value in changes.items() if value is not None}
     with write(db):
-        event = get_event(db, slug)
+        event = get_event(db, event_slug)
         tz = canonical_zone(changes["tz"]) if "tz" in changes else event["timezone"]
         row = {
-            "slug": check_slug(changes.get("slug", slug), "event slug"),
+            "slug": check_slug(changes.get("slug", event_slug), "event slug"),
             "name": check_name(changes.get("name", event["name"]), "event name"),
             "venue": _venue(changes.get("venue", event["venue"])),
             "timezone": tz,
@@ -170,7 +172,7 @@ def update_event(db, slug, *, confirm_mode=False, **changes):
         row["starts_at"], row["ends_at"] = _event_times(
             changes.get("starts", wall_clock(event, event["starts_at"])),
             changes.get("ends", wall_clock(event, event["ends_at"])), tz)
-        if row["slug"] != slug and db.execute("SELECT 1 FROM events WHERE slug = ?",
+        if row["slug"] != event_slug and db.execute("SELECT 1 FROM events WHERE slug = ?",
                                               [row["slug"]]).fetchone():
             raise Conflict(f"an event with slug {row['slug']!r} already exists")
         if row["exchange_mode"] != event["exchange_mode"] and not confirm_mode:

@@ -69,7 +69,8 @@ def authenticate(db, token, event_slug=None):
     event and workshop; None when the token is unknown, revoked or another event's."""
     if not token:
         return None
-    sql = """SELECT k.*, e.slug AS event_slug, e.name AS event_name, w.slug AS workshop,
+    sql = """SELECT k.*, e.slug AS event_slug, e.name AS event_name, e.timezone AS event_timezone,
+                    w.slug AS workshop,
                     w.title AS workshop_title
              FROM kiosks k JOIN events e ON e.id = k.event_id
              LEFT JOIN workshops w ON w.id = k.workshop_id

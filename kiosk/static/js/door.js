@@ -232,9 +232,12 @@ async function showActivation(person) {
   }
 }
 
+// Times in the event's own zone (the kiosk's clock may be set to anything), 24-hour.
 function timeOf(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const zone = state.kiosk && state.kiosk.event.timezone;
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    ...(zone ? { timeZone: zone } : {}) });
 }
 
 // ---------- feedback: full screen, colour, sound, gone in two seconds ----------
@@ -463,6 +466,7 @@ async function submitWalkIn(event) {
   for (const box of ["share_email", "share_linkedin", "allow_scan"]) data[box] = form.elements[box].checked;
   data.nonce = newNonce();
   $("walkin-error").textContent = "";
+  $("walkin-existing").hidden = true;
   try {
     const response = await api(eventPath("walk-ins"), { method: "POST", body: data });
     const body = await response.json();
@@ -472,10 +476,23 @@ async function submitWalkIn(event) {
       showAnswer(201, body);
     } else {
       $("walkin-error").textContent = body.message || "Not registered.";
+      if (body.result === "already_registered") offerExisting(body.attendee, form);
     }
   } catch (error) {
     $("walkin-error").textContent = "Walk-ins need the server, which cannot be reached right now.";
   }
+}
+
+// The email is registered already: offer to check that person in rather than register twice.
+function offerExisting(person, form) {
+  const button = $("walkin-existing");
+  button.hidden = false;
+  button.onclick = () => {
+    button.hidden = true;
+    form.reset();
+    closePanels();
+    checkIn(person.code);
+  };
 }
 
 // ---------- camera ----------
