@@ -3,13 +3,13 @@ checks every organiser, door and attendee page in a real browser. No serious or 
 violation is allowed anywhere."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from conftest import ROOT
 from test_browser_door import code_of
+from test_browser_essentials import check_file
 from test_browser_organiser import log_in
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -92,17 +92,10 @@ def test_every_page_has_no_serious_or_critical_violation(live_server, audited, t
         (f"{EVENT}/mail", "invites and digests"),
     ]:
         visit(page, f"{url}{path}", label)
-    odd = tmp_path / "odd.csv"
-    odd.write_text("Name,Email,LinkedIn\nAnn Lee,ann@example.org,@ann\n")
-    page.goto(f"{url}{EVENT}/import")
-    page.set_input_files("input[type=file]", str(odd))
-    page.get_by_role("button", name="Check the file").click()
+    check_file(page, live_server, tmp_path / "odd.csv", "Name,Email,LinkedIn\nAnn Lee,ann@example.org,@ann\n")
     expect(page.locator("h1")).to_contain_text("check the import")
     page.check_a11y("import preview")
-    page.goto(f"{url}{EVENT}/import")
-    Path(tmp_path / "bad.csv").write_text("Who,What\nx,y\n")
-    page.set_input_files("input[type=file]", str(tmp_path / "bad.csv"))
-    page.get_by_role("button", name="Check the file").click()
+    check_file(page, live_server, tmp_path / "bad.csv", "Who,What\nx,y\n")
     page.check_a11y("import refused, with mapping")
     page.goto(f"{url}{EVENT}")
     page.fill("form[action$='/kiosks'] input[name=name]", "Side door")
