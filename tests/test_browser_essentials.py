@@ -140,7 +140,7 @@ def test_badge_page_uses_the_form_as_it_is(live_server, page):
     page.get_by_role("button", name="Preview").click()
     preview = page.locator("img.preview")
     expect(preview).to_have_attribute("src", re.compile("only_unprinted=1"))
-    page.wait_for_function("document.querySelector('img.preview').naturalWidth > 0")  # not broken
+    assert preview.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0  # not broken
     # Change the stock without previewing again: the download uses what the form says.
     page.select_option("select[name=layout]", "a6")
     with page.expect_download() as download:
