@@ -9,7 +9,6 @@ from pathlib import Path
 from flask import Flask, Response, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 # The one place the version lives: pyproject.toml, /healthz, the footer and the CLI read it.
 __version__ = "0.1.0"
@@ -34,19 +33,19 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    # How many reverse proxies (Caddy, nginx) stand in front: their X-Forwarded-* are trusted.
-    "TRUSTED_PROXIES": 0,
     "RATELIMIT_HEADERS_ENABLED": True,
 }
 
 
 def create_app(test_config=None):
     """Build the app: defaults, then KIOSK_* environment variables, then test_config
-    (which may also name an INSTANCE_PATH, where the secret key and uploads live)."""
+    (which may also name an INSTANCE_PATH, where the secret key and uploads live; else
+    KIOSK_INSTANCE_PATH, else instance/ in the checkout)."""
     test_config = test_config or {}
+    instance_path = test_config.get("INSTANCE_PATH") or os.environ.get("KIOSK_INSTANCE_PATH")
     app = Flask(
         __name__,
-        instance_path=test_config.get("INSTANCE_PATH"),
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
@@ -59,10 +58,9 @@ def create_app(test_config=None):
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
     app.config["SECRET_KEY"] = _secret_key(app)
 
+    # Behind a reverse proxy, run.py has waitress put the real client's address and scheme
+    # into the request (KIOSK_TRUSTED_PROXIES): rate limits, Secure cookies and CSRF use them.
     csrf.init_app(app)
-    if app.config["TRUSTED_PROXIES"]:
-        hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from .views.limits import limiter
 
@@ -105,13 +103,15 @@ def security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Our own pages get the Referer (Flask-WTF's CSRF check over HTTPS needs it); other
+    # sites get nothing, not even our address.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 
 class SessionOverHTTPS(SecureCookieSessionInterface):
     """The organiser's session cookie is Secure whenever the request came over HTTPS
-    (directly, or through a trusted proxy: KIOSK_TRUSTED_PROXIES)."""
+    (directly, or through the reverse proxy run.py trusts: KIOSK_TRUSTED_PROXIES)."""
 
     def get_cookie_secure(self, app):
         return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
