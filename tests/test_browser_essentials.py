@@ -204,3 +204,24 @@ def test_import_maps_unknown_columns_and_lists_messy_values(live_server, page, t
     check_file(page, live_server, tmp_path / "again.csv",
                "Delegate,Contact,Employer name\nAoife Nic Giolla,aoife@example.org,UCD\n")
     expect(page.locator("main")).to_contain_text("would import 1 attendees: 1 new")
+
+
+def test_names_outshine_organisations_and_no_dropdown_is_cut_off(live_server, page):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{EVENT}/leaderboard")
+    sizes = page.locator("ol.leaders li").first.evaluate(
+        """li => [li.querySelector('.person'), li.querySelector('small')]
+                 .map(el => parseFloat(getComputedStyle(el).fontSize))""")
+    assert sizes[0] > sizes[1], f"name {sizes[0]}px, organisation {sizes[1]}px"
+    for path in ("/admin/", EVENT, f"{EVENT}/edit", f"{EVENT}/badges", f"{EVENT}/attendees"):
+        page.goto(f"{live_server.url}{path}")
+        cut = page.evaluate("""() => {
+          const canvas = document.createElement('canvas').getContext('2d');
+          return [...document.querySelectorAll('select')].flatMap(select => {
+            canvas.font = getComputedStyle(select).font;
+            const room = select.clientWidth - 28;  // the arrow and padding
+            return [...select.options].filter(o => canvas.measureText(o.text).width > room)
+                                      .map(o => o.text);
+          });
+        }""")
+        assert cut == [], f"{path}: options cut off: {cut}"

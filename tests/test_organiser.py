@@ -422,3 +422,44 @@ def test_badge_page_bad_choices_get_a_message_and_no_broken_image(organiser, db,
     assert message in page.replace("&#39;", "'")
     assert 'class="preview"' not in page
     assert db.execute("SELECT count(badge_printed_at) FROM attendees").fetchone()[0] == 0
+
+
+# ---- 12. looks finished ----
+
+def test_who_met_whom_gives_fourteen_organisations_fourteen_colours_and_a_legend():
+    from kiosk.charts import network_picture
+    nodes = [{"id": i, "organisation": f"Hospital {i % 14}", "last_name": f"L{i}", "first_name": "F"}
+             for i in range(42)]
+    picture = network_picture({"nodes": nodes, "edges": [(0, 1)]})
+    colours = {n["organisation"]: n["colour"] for n in picture["nodes"]}
+    assert len(set(colours.values())) == 14
+    assert sorted(org for org, _ in picture["legend"]) == sorted(colours)
+
+
+def test_more_organisations_than_colours_share_one_named_in_the_legend():
+    from kiosk.charts import OTHER, PALETTE, network_picture
+    nodes = [{"id": i, "organisation": f"Org {i:02}", "last_name": "L", "first_name": "F"} for i in range(20)]
+    picture = network_picture({"nodes": nodes, "edges": []})
+    assert len({n["colour"] for n in picture["nodes"]}) == len(PALETTE) + 1
+    assert picture["legend"][-1] == ("4 other organisations", OTHER)
+
+
+def test_arrival_bars_carry_their_values_and_an_axis(organiser, db, today):
+    page = organiser.get("/admin/events/today/live").get_data(as_text=True)
+    assert re.findall(r'<text class="value"[^>]*>(\d+)</text>', page) == ["2"]
+    assert page.count('<line class="axis"') == 2
+    assert re.search(r'<text class="axis-label"[^>]*>2</text>', page)
+
+
+def test_kiosk_where_shows_the_workshop_title(organiser, db, today):
+    from kiosk.kiosks import create_kiosk
+    create_kiosk(db, "today", "Room kiosk", "peers")
+    page = organiser.get("/admin/events/today").get_data(as_text=True)
+    assert re.search(r"Room kiosk.*?</td>\s*<td>Peer networking</td>", page, re.S)
+
+
+def test_event_page_groups_its_tasks_before_during_after(organiser):
+    page = organiser.get("/admin/events/spring").get_data(as_text=True)
+    headings = re.findall(r'<nav class="phases".*?</nav>', page, re.S)[0]
+    assert re.findall(r"<h2>(\w+)</h2>", headings) == ["Before", "During", "After"]
+    assert headings.count('class="button"') == 3, "one main task per phase, the rest secondary"
