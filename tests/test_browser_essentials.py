@@ -106,7 +106,7 @@ def test_attendee_list_filters_check_in_and_undo(live_server, page):
     expect(page.locator("#status")).to_contain_text("not yet")
     page.get_by_role("button", name="Check in", exact=True).click()
     expect(page.locator(".flash-success")).to_contain_text("Welcome to Networking for Medics, Grace!")
-    expect(page.locator("#status")).to_contain_text("at the door (by hand)")
+    expect(page.locator("#status")).to_contain_text("at the door")
     page.goto(f"{live_server.url}{EVENT}/attendees")
     page.get_by_role("link", name=re.compile(r"^Checked in 1")).click()
     expect(page.locator("tbody tr")).to_have_count(1)
@@ -225,3 +225,14 @@ def test_names_outshine_organisations_and_no_dropdown_is_cut_off(live_server, pa
           });
         }""")
         assert cut == [], f"{path}: options cut off: {cut}"
+
+
+def test_a_long_event_name_does_not_stretch_the_page(live_server, page):
+    db = live_server.db()
+    with db.conn:
+        db.execute("UPDATE events SET name = ?", ["N" * 200])
+    db.close()
+    log_in(page, live_server)
+    for path in ("/admin/", EVENT):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], path

@@ -181,7 +181,7 @@ def test_organiser_checks_in_and_undoes_from_the_attendee_page(organiser, db, to
 def test_attendee_page_shows_where_when_prints_connections_and_consent(organiser, db, today):
     zoe = find_attendee(db, "today", "zoe@example.org")
     page = organiser.get(f"/admin/events/today/attendees/{zoe['id']}").get_data(as_text=True)
-    assert "at the door (by hand)" in page
+    assert "at the door" in page
     assert "Peer networking (" in page
     assert "<dt>Connections</dt>\n    <dd>1</dd>" in page
     assert "not printed" in page
@@ -463,3 +463,20 @@ def test_event_page_groups_its_tasks_before_during_after(organiser):
     headings = re.findall(r'<nav class="phases".*?</nav>', page, re.S)[0]
     assert re.findall(r"<h2>(\w+)</h2>", headings) == ["Before", "During", "After"]
     assert headings.count('class="button"') == 3, "one main task per phase, the rest secondary"
+
+
+def test_staff_check_people_in_but_cannot_change_the_event(app, client, db, today):
+    from kiosk.users import create_user
+    create_user(db, "desk@example.org", "desk password 123", "staff")
+    post_form(client, "/login", {"email": "desk@example.org", "password": "desk password 123"})
+    bob = find_attendee(db, "today", "bob@example.org")
+    page = post_form(client, f"/admin/events/today/attendees/{bob['id']}/checkin", {"action": "check_in"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Welcome to Networking for Medics, Bob!" in page
+    assert "desk@example.org checked them in" in page
+    for url in ("/admin/events/today/edit", "/admin/events/today/delete",
+                "/admin/events/today/workshops/peers/delete"):
+        response = post_form(client, url, {"name": "Hijacked", "confirm_name": "Networking for Medics"})
+        assert response.status_code in (302, 403)
+    assert get_event(db, "today")["name"] == "Networking for Medics"
+    assert get_workshop(db, get_event(db, "today"), "peers")
