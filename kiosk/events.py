@@ -20,6 +20,10 @@ UTC_ALIASES = {"Etc/UTC", "Etc/Universal", "Etc/Zulu", "Etc/UCT", "Universal", "
 EVENT_FIELDS = ("slug", "name", "starts", "ends", "tz", "venue", "mode", "grace_minutes")
 
 
+class NeedsConfirmation(Conflict):
+    """The change is allowed, but only once the organiser has confirmed it."""
+
+
 def check_slug(slug, what="slug"):
     if not SLUG.match(slug or ""):
         raise Invalid(
@@ -183,12 +187,9 @@ def update_event(db, event_slug, *, confirm_mode=False, **changes):
                     f"switching to {row['exchange_mode']} changes what those people share. "
                     "Confirm to change it anyway.")
         db["events"].update(event["id"], row)
-        _move_workshops(db, event, {**event, **row})
+        if {"starts", "ends", "tz"} & set(changes):
+            _move_workshops(db, event, {**event, **row})
     return get_event(db, row["slug"])
-
-
-class NeedsConfirmation(Conflict):
-    """The change is allowed, but only once the organiser has confirmed it."""
 
 
 def _move_workshops(db, before, after):
