@@ -480,3 +480,20 @@ def test_staff_check_people_in_but_cannot_change_the_event(app, client, db, toda
         assert response.status_code in (302, 403)
     assert get_event(db, "today")["name"] == "Networking for Medics"
     assert get_workshop(db, get_event(db, "today"), "peers")
+
+
+def test_new_event_form_offers_every_zone_and_defaults_to_the_servers(organiser):
+    from kiosk.events import server_zone
+    page = organiser.get("/admin/").get_data(as_text=True)
+    assert f'list="zone-names" autocomplete="off" spellcheck="false"\n    value="{server_zone()}"' in page
+    zones = re.findall(r'<option value="([^"]+)">', page.split('<datalist id="zone-names">')[1].split("</datalist>")[0])
+    assert {"Europe/London", "Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"} <= set(zones)
+
+
+def test_event_created_on_the_page_with_a_lower_case_zone(organiser, db):
+    response = post_form(organiser, "/admin/", {"name": "Paris", "slug": "paris", "starts": "2026-12-01T09:00",
+                                                "ends": "2026-12-01T17:00", "timezone": "europe/paris",
+                                                "mode": "mutual", "grace_minutes": "60"})
+    assert response.status_code == 302
+    event = get_event(db, "paris")
+    assert (event["timezone"], event["starts_at"]) == ("Europe/Paris", "2026-12-01T08:00:00+00:00")
