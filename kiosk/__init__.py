@@ -1,5 +1,6 @@
 """Event check-in and badge-scanning kiosk service: the Flask application factory."""
 
+import functools
 import logging
 import os
 import secrets
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask, Response, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from flask_wtf.csrf import CSRFProtect
 
 # The one place the version lives: pyproject.toml, /healthz, the footer and the CLI read it.
@@ -62,9 +64,9 @@ def create_app(test_config=None):
     # into the request (KIOSK_TRUSTED_PROXIES): rate limits, Secure cookies and CSRF use them.
     csrf.init_app(app)
 
-    from .views.limits import limiter
+    from .views.limits import init_limits
 
-    limiter.init_app(app)
+    init_limits(app)
 
     from . import db
 
@@ -111,10 +113,31 @@ def security_headers(response):
 
 class SessionOverHTTPS(SecureCookieSessionInterface):
     """The organiser's session cookie is Secure whenever the request came over HTTPS
-    (directly, or through the reverse proxy run.py trusts: KIOSK_TRUSTED_PROXIES)."""
+    (directly, or through the reverse proxy run.py trusts: KIOSK_TRUSTED_PROXIES).
+
+    Most requests (kiosks, phones, /healthz) carry no session cookie: they get an empty
+    session without building a signing serializer, and the serializer, built once per
+    set of keys, is shared by the requests that do."""
 
     def get_cookie_secure(self, app):
         return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+    def open_session(self, app, request):
+        if app.secret_key and request.cookies.get(self.get_cookie_name(app)) is None:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        # Flask's order: fallbacks first, the current key last (it signs).
+        return self._serializer((*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key))
+
+    @functools.lru_cache(maxsize=4)  # one interface per app, a few keys at most
+    def _serializer(self, keys):
+        return URLSafeTimedSerializer(list(keys), salt=self.salt, serializer=self.serializer,
+                                      signer_kwargs={"key_derivation": self.key_derivation,
+                                                     "digest_method": self.digest_method})
 
 
 STORAGE_TROUBLE = ("readonly", "disk is full", "disk i/o error", "unable to open", "database is locked")

@@ -99,3 +99,16 @@ def test_each_kiosk_has_its_own_search_limit(app, db, room):
     refused = search(tokens[0])
     assert refused.status_code == 429 and refused.is_json and refused.json["message"]
     assert search(tokens[1]).status_code == 200
+
+
+def test_no_limit_is_set_for_every_request_so_the_per_request_check_can_stay_off(app):
+    """init_limits takes Flask-Limiter's check off every request; that is only right while
+    every limit sits on the view it limits (whose decorator checks it)."""
+    from kiosk.views.limits import limits_everywhere
+
+    assert limits_everywhere(app) == []
+
+
+def test_session_cookies_still_round_trip_with_the_shared_serializer(organiser):
+    """The organiser logged in (a signed session cookie written); the next page reads it."""
+    assert organiser.get("/admin/").status_code == 200

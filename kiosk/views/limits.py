@@ -16,6 +16,23 @@ from flask_limiter.util import get_remote_address
 
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
 
+
+def init_limits(app):
+    """Limits live on the views that need them (`@limiter.limit`), and each such decorator
+    checks its own limits when its view runs. Flask-Limiter also checks every request in a
+    before_request hook, for application-wide and blueprint limits; this service has none
+    (tests/test_rate_limits.py holds it to that), so the hook only
+    cost every page and kiosk request a third of a bare /healthz."""
+    limiter.init_app(app)
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
+def limits_everywhere(app):
+    """Limits that would apply to every request, or to a whole blueprint: none are set."""
+    manager = limiter.limit_manager
+    return [*manager.application_limits, *manager.default_limits,
+            *(limit for name in app.blueprints for limit in manager.blueprint_limits(app, name))]
+
 # 300 phones behind one address, each opening a few badge pages a minute.
 PER_ADDRESS_CEILING = "1200 per minute"
 
