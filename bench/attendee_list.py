@@ -34,7 +34,8 @@ PASSWORD = "bench password 123"
 
 
 def build(path):
-    """10,000 people: 60 % checked in, 40 % printed, 1 % revoked, 2 % walk-ins, 5 % photos."""
+    """10,000 people: 60 % checked in, 40 % printed, 1 % revoked, 2 % walk-ins, 10 % with
+    a 60 KB photo (a headshot as the badge stores it)."""
     rng = random.Random(13)
     db = connect(path)
     migrate(db)
@@ -55,8 +56,8 @@ def build(path):
                             "WHERE id = ?", [(i,) for i in rng.sample(ids, COUNT * 4 // 10)])
         db.conn.executemany("UPDATE attendees SET revoked_at = '2026-05-30T10:00:00+00:00' "
                             "WHERE id = ?", [(i,) for i in rng.sample(ids, COUNT // 100)])
-        db.conn.executemany("UPDATE attendees SET photo = randomblob(30000) WHERE id = ?",
-                            [(i,) for i in rng.sample(ids, COUNT // 20)])
+        db.conn.executemany("UPDATE attendees SET photo = randomblob(60000) WHERE id = ?",
+                            [(i,) for i in rng.sample(ids, COUNT // 10)])
         db.conn.executemany("INSERT INTO consent_log (attendee_id, at, source, share_email, "
                             "share_linkedin, allow_scan) VALUES (?, '2026-06-01', 'walk-in', 1, 1, 1)",
                             [(i,) for i in rng.sample(ids, COUNT // 50)])
@@ -89,8 +90,7 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         build(path)
-        app = create_app({"DATABASE": str(path), "INSTANCE_PATH": folder, "SECRET_KEY": "bench",
-                          "RATELIMIT_ENABLED": False})
+        app = create_app({"DATABASE": str(path), "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
         server = create_server(app, host="127.0.0.1", port=0, threads=4)
         base = f"http://127.0.0.1:{server.effective_port}"
         threading.Thread(target=server.run, daemon=True).start()

@@ -19,7 +19,7 @@ FILTERS = {
     "revoked": ("Revoked", "a.revoked_at IS NOT NULL"),
     "walk_in": ("Walk-ins", "EXISTS (SELECT 1 FROM consent_log l WHERE l.attendee_id = a.id"
                             " AND l.source = 'walk-in')"),
-    "has_photo": ("Has photo", "a.photo IS NOT NULL"),
+    "has_photo": ("Has photo", "a.has_photo"),
 }
 SORTS = {
     "name": ("Name", "a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id"),
@@ -29,7 +29,7 @@ SORTS = {
 }
 COLUMNS = """a.id, a.first_name, a.last_name, a.email, a.organisation, a.role, a.code,
              a.share_email, a.share_linkedin, a.allow_scan, a.revoked_at, a.badge_printed_at,
-             a.print_count, a.photo IS NOT NULL AS has_photo, c.at AS checked_in_at"""
+             a.print_count, a.has_photo, c.at AS checked_in_at"""
 CSV_COLUMNS = ("email", "first_name", "last_name", "organisation", "role", "code",
                "checked_in_at", "badge_printed_at", "revoked_at")
 
@@ -73,14 +73,25 @@ def filter_counts(db, event, search=""):
 
 
 def select(db, event, selection, *, limit=None, offset=0):
+    """The attendees the selection shows, in its order; a page of them with `limit`."""
     source, match = _source(selection)
     if selection.search.strip() and not match:
         return []  # only punctuation was typed: nothing can match
-    sql = (f"SELECT {COLUMNS} FROM {source} WHERE a.event_id = :event "
-           f"AND {FILTERS[selection.status][1]} ORDER BY {SORTS[selection.sort][1]}")
-    if limit:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    return query(db, sql, {"event": event["id"], "match": match})
+    where = f"a.event_id = :event AND {FILTERS[selection.status][1]}"
+    order = SORTS[selection.sort][1]
+    params = {"event": event["id"], "match": match}
+    if not limit:
+        return query(db, f"SELECT {COLUMNS} FROM {source} WHERE {where} ORDER BY {order}", params)
+    # A page: find its ids first (the listing index answers that without reading rows),
+    # then read just those fifty rows, rather than every matching row before the sort.
+    ids = [row[0] for row in db.execute(
+        f"SELECT a.id FROM {source} WHERE {where} ORDER BY {order} LIMIT {int(limit)} "
+        f"OFFSET {int(offset)}", params)]
+    rows = query(db, f"""SELECT {COLUMNS} FROM attendees a LEFT JOIN checkins c
+                         ON c.attendee_id = a.id AND c.workshop_id IS NULL
+                         WHERE a.id IN ({", ".join("?" * len(ids))})""", ids)
+    position = {attendee_id: i for i, attendee_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row["id"]])
 
 
 def attendee_page(db, event_slug, selection):

@@ -497,3 +497,18 @@ def test_event_created_on_the_page_with_a_lower_case_zone(organiser, db):
     assert response.status_code == 302
     event = get_event(db, "paris")
     assert (event["timezone"], event["starts_at"]) == ("Europe/Paris", "2026-12-01T08:00:00+00:00")
+
+
+def test_has_photo_filter_follows_photos_added_and_removed(db, crowd):
+    from PIL import Image
+
+    from kiosk.attendees import set_photo
+    jpeg = io.BytesIO()
+    Image.new("RGB", (40, 40), "teal").save(jpeg, "JPEG")
+    walter = find_attendee(db, "crowd", "walter@example.org")
+    set_photo(db, "crowd", walter["id"], jpeg.getvalue())
+    listing = attendee_page(db, "crowd", Selection(status="has_photo"))
+    assert listing["counts"]["has_photo"] == 1
+    assert [a["email"] for a in listing["attendees"]] == ["walter@example.org"]
+    set_photo(db, "crowd", walter["id"], b"")
+    assert attendee_page(db, "crowd", Selection(status="has_photo"))["counts"]["has_photo"] == 0
