@@ -5,7 +5,7 @@ from badges import DEFAULT_LAYOUT, LAYOUTS
 from .codes import new_kiosk_token, token_hash
 from .db import now, query, write
 from .errors import Invalid, NotFound
-from .events import get_event, get_workshop
+from .events import check_name, get_event, get_workshop
 
 
 KIOSK_MODES = ("staffed", "self")
@@ -24,6 +24,7 @@ def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", la
     name = " ".join((name or "").split())
     if not name:
         raise Invalid("the kiosk needs a name, like 'Door 1'")
+    check_name(name, "kiosk name")  # at most 200 characters, like every name
     if mode not in KIOSK_MODES:
         raise Invalid(f"mode must be one of {', '.join(KIOSK_MODES)}")
     if printing not in PRINTING:

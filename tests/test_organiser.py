@@ -147,6 +147,12 @@ def test_event_limits(db, changes, message):
     assert get_event(db, "spring")["name"] == "Spring Networking", "nothing half-written"
 
 
+def test_kiosk_names_are_limited_too(db):
+    from kiosk.kiosks import create_kiosk
+    with pytest.raises(Invalid, match="the kiosk name is 201 characters long; keep it to 200"):
+        create_kiosk(db, "spring", "k" * 201)
+
+
 @pytest.mark.parametrize("title, starts, message", [
     ("t" * 201, None, "the workshop title is 201 characters long"),
     ("Late", "2026-03-15T10:00", "must be within the event's days (14 Mar 2026 to 14 Mar 2026)"),
