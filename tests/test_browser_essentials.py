@@ -236,3 +236,18 @@ def test_a_long_event_name_does_not_stretch_the_page(live_server, page):
     for path in ("/admin/", EVENT):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], path
+
+
+def test_live_arrivals_update_in_place_without_reloading(live_server, page):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{EVENT}/live")
+    expect(page.locator("#arrived")).to_have_text("0")
+    page.evaluate("window.marker = 'same page'")
+    db = live_server.db()
+    with db.conn:
+        db.execute("""INSERT INTO checkins (event_id, attendee_id, at)
+                      SELECT event_id, id, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+                      FROM attendees LIMIT 2""")
+    db.close()
+    expect(page.locator("#arrived")).to_have_text("2", timeout=20_000)
+    assert page.evaluate("window.marker") == "same page", "updated in place, not reloaded"
