@@ -11,16 +11,18 @@ PORT ?= 8000
 FONT_DEBS := fonts-dejavu-core fonts-wqy-microhei
 FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 TEST_DEBS := chromium
+# npm fetches axe-core (pinned in package-lock.json), which the browser tests inject.
+NODE_DEBS := npm
 # The deployment tests run the shipped deploy/ files: Caddy in front of run.py, and
 # systemd-analyze on the units.
 DEPLOY_DEBS := caddy systemd
 
-.PHONY: run test bench install install-dev fonts test-system-deps clean
+.PHONY: run test bench install install-dev fonts test-system-deps node-deps clean
 
 run: install fonts
 	$(PY) run.py --demo --host $(HOST) --port $(PORT)
 
-test: install-dev fonts test-system-deps test-deploy-deps
+test: install-dev fonts test-system-deps test-deploy-deps node-deps
 	$(PY) -m ruff check kiosk badges tests bench run.py
 	KIOSK_TEST_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
@@ -78,6 +80,15 @@ test-system-deps:
 	  exit 1; \
 	fi
 
+# The accessibility test injects node_modules/axe-core/axe.min.js into each page.
+node-deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Installing $(NODE_DEBS)"; $(call APT_INSTALL,$(NODE_DEBS)); } || { \
+	  echo "The accessibility test needs npm (Debian/Ubuntu: sudo apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 .PHONY: test-deploy-deps
 test-deploy-deps:
 	@if command -v caddy >/dev/null && command -v systemd-analyze >/dev/null; then exit 0; fi; \
@@ -90,4 +101,4 @@ test-deploy-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts node_modules

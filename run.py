@@ -38,6 +38,7 @@ def main(argv=None):
         app = create_app(None if os.environ.get("KIOSK_BASE_URL") else {"BASE_URL": url})
     except DatabaseTooNew as exc:
         sys.exit(f"error: {exc.message}")
+    app.config["LISTEN_HOST"] = args.host  # the event page warns when phones cannot reach links
     if args.demo:
         db = connect(app.config["DATABASE"])
         try:

@@ -9,38 +9,70 @@ updates their details and keeps their badge code, so printed badges stay valid.
 import codecs
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 
-from .attendees import OPT_IN_FIELDS, clean_attendee, consent_changed, event_defaults, new_attendee_row
+from .attendees import (OPT_IN_FIELDS, clean_attendee, clean_text, consent_changed,
+                        event_defaults, new_attendee_row)
 from .db import now, query, write
 from .errors import Invalid
 from .events import get_event
 
-# Header spellings seen in real exports, normalised (lower case, letters and digits
-# only). Within a field, earlier spellings win when a file has several of them.
+# Header spellings seen in real exports (Eventbrite, pretix, Tito, Luma, Google Forms,
+# Microsoft Forms, spreadsheets), normalised: lower case, letters and digits only, and
+# without a leading "ticket", "attendee", "your"... (FILLER_PREFIXES), so "Ticket Email",
+# "Attendee email" and "Your email" are all "email". Within a field, earlier spellings
+# win when a file has several of them.
 ALIASES = {
-    "first_name": ["firstname", "givenname", "forename", "first"],
-    "last_name": ["lastname", "surname", "familyname", "last"],
-    "full_name": ["name", "fullname", "attendeename", "attendee"],
-    "email": ["email", "emailaddress", "attendeeemail", "mail"],
+    "first_name": ["firstname", "givenname", "forename", "first", "namegivenname",
+                   "givennames", "preferredname"],
+    "last_name": ["lastname", "surname", "familyname", "last", "namefamilyname"],
+    "full_name": ["name", "fullname"],
+    "email": ["email", "emailaddress", "mail"],
     "organisation": [
-        "organisation", "organization", "company", "affiliation", "institution",
-        "medicalschool", "university", "hospital", "employer",
+        "organisation", "organization", "company", "companyname", "organisationname",
+        "organizationname", "affiliation", "institution", "medicalschool", "university",
+        "hospital", "employer", "workplace",
     ],
-    "role": ["role", "jobtitle", "position", "title", "year"],
+    "role": ["role", "jobtitle", "position", "title", "yearofstudy", "year", "job",
+             "occupation", "jobrole", "grade"],
     "pronouns": ["pronouns", "pronoun"],
-    "linkedin_url": ["linkedinurl", "linkedin", "linkedinprofile"],
+    "linkedin_url": ["linkedinurl", "linkedin", "linkedinprofile", "linkedinprofileurl",
+                     "linkedinprofilelink", "linkedinlink", "linkedinhandle"],
     "share_email": ["shareemail"],
     "share_linkedin": ["sharelinkedin"],
     "allow_scan": ["allowscan"],
     "allow_suggest": ["allowsuggest"],
 }
+FIELD_LABELS = {
+    "first_name": "First name", "last_name": "Last name", "full_name": "Full name (split)",
+    "email": "Email", "organisation": "Organisation", "role": "Role or job title",
+    "pronouns": "Pronouns", "linkedin_url": "LinkedIn", "share_email": "Share email (yes/no)",
+    "share_linkedin": "Share LinkedIn (yes/no)", "allow_scan": "May be scanned (yes/no)",
+}
+# A file to start from, offered on the import page.
+EXAMPLE_CSV = (
+    "First Name,Last Name,Email,Organisation,Role,Pronouns,LinkedIn,share_email,share_linkedin,"
+    "allow_scan\r\n"
+    "Amelia,Hughes,amelia.hughes@example.org,King's College London,Medical student (Year 3),"
+    "she/her,https://www.linkedin.com/in/amelia-hughes,yes,yes,yes\r\n"
+    "Sinéad,Ní Bhriain,sinead.nibhriain@example.org,Trinity College Dublin,"
+    "Foundation doctor (FY1),she/her,,yes,no,yes\r\n"
+)
+FILLER_PREFIXES = ("ticket", "attendee", "guest", "participant", "registrant", "pleaseenter",
+                   "enter", "whatisyour", "whatsyour", "your")
 HEADER_TO_FIELD = {alias: f for f, aliases in ALIASES.items() for alias in aliases}
-# Lower-case words that start a surname: "Ludwig van Beethoven" -> "van Beethoven".
+FIELDS = tuple(f for f in ALIASES if f != "full_name") + ("full_name",)
+# Fields a row can do without: a messy value there is dropped with a warning, the row
+# imported. Names, email and consent choices must be right or the file is refused.
+OPTIONAL_FIELDS = ("last_name", "organisation", "role", "pronouns", "linkedin_url")
+# Words that start a surname: "Ludwig van Beethoven" -> "van Beethoven", and the Irish
+# "Sinéad Ní Bhriain" -> "Ní Bhriain" (Irish particles are capitalised).
 SURNAME_PARTICLES = {
     "van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "le",
     "la", "dos", "das", "ter", "ten", "bin", "ibn", "al", "el", "st",
+    "Ní", "Ni", "Nic", "Ó", "Uí", "Mac", "Mhic",
 }
 # Bytes Windows-1252 leaves undefined: a file containing them is not Windows-1252.
 CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
@@ -51,10 +83,11 @@ SAVE_AS_UTF8 = (
 
 
 class ImportRefused(Invalid):
-    """The file was refused; `problems` lists every reason as 'line N: field: reason'."""
+    """The file was refused; `problems` lists every reason as 'line N: field: reason'.
+    `header` is the file's header when it could be read (the page offers to map it)."""
 
-    def __init__(self, problems):
-        self.problems = problems
+    def __init__(self, problems, header=None, columns=None):
+        self.problems, self.header, self.columns = problems, header or [], columns or {}
         count = len(problems)
         head = f"nothing imported: {count} problem{'s' if count != 1 else ''}"
         super().__init__(head + "\n" + "\n".join(problems))
@@ -69,6 +102,9 @@ class ImportResult:
     encoding: str = "utf-8"
     dry_run: bool = False
     rows: list = field(default_factory=list)  # (line, record, status)
+    warnings: list = field(default_factory=list)  # "line N: field: what was dropped"
+    header: list = field(default_factory=list)
+    columns: dict = field(default_factory=dict)  # field -> column index
 
     def summary(self):
         verb = "would import" if self.dry_run else "imported"
@@ -80,20 +116,33 @@ class ImportResult:
             text += f"; read as {self.encoding}"
         if self.ignored_columns:
             text += "; ignored columns: " + ", ".join(self.ignored_columns)
+        if self.warnings:
+            text += f"; {len(self.warnings)} messy values left out"
         return text
 
 
-def import_attendees(db, event_slug, data, *, dry_run=False):
-    """Check every row of a CSV file (bytes) and write all of them, or raise ImportRefused."""
+def import_attendees(db, event_slug, data, *, dry_run=False, mapping=None):
+    """Check every row of a CSV file (bytes) and write all of them, or raise ImportRefused.
+
+    `mapping` ({header: field, or "" to ignore the column}) overrides the recognised
+    header names; it is added to the mapping remembered for the event, which every
+    import of the event uses."""
     event = get_event(db, event_slug)
+    mapping = {**saved_mapping(event), **(mapping or {})}
     text, encoding = decode(data)
     header, records = read_rows(text)
-    columns, ignored = map_columns(header)
-    problems, rows = [], []
+    columns, ignored = map_columns(header, records, mapping)
+    problems, warnings, rows = [], [], []
     seen_emails = {}
     defaults = event_defaults(event)
     for line, cells in records:  # in file order, so problems come out by line
         record, row_problems = clean_attendee(row_values(cells, columns), defaults)
+        for field_name, reason in row_problems:
+            if field_name in OPTIONAL_FIELDS:
+                warnings.append(f"line {line}: {field_name}: {reason}; "
+                                f"left out: {clean_text(cells[columns[field_name]])!r}")
+                record[field_name] = ""
+        row_problems = [p for p in row_problems if p[0] not in OPTIONAL_FIELDS]
         key = record["email"].lower()
         if key and key in seen_emails:
             row_problems.append(("email", f"{record['email']} is also on line {seen_emails[key]}"))
@@ -104,13 +153,36 @@ def import_attendees(db, event_slug, data, *, dry_run=False):
         seen_emails.setdefault(key, line)
         rows.append((line, record))
     if problems:
-        raise ImportRefused(problems)
-    result = ImportResult(ignored_columns=ignored, encoding=encoding, dry_run=dry_run)
+        raise ImportRefused(problems, header, columns)
+    result = ImportResult(ignored_columns=ignored, encoding=encoding, dry_run=dry_run,
+                          warnings=warnings, header=header, columns=columns)
     with write(db):  # the lock covers comparing with existing rows and writing
         inserts, updates = _plan(db, event, rows, result)
         if not dry_run:
             _write(db, inserts, updates)
+            db.execute("UPDATE events SET import_mapping = ? WHERE id = ?",
+                       [json.dumps(mapping, ensure_ascii=False), event["id"]])
     return result
+
+
+def saved_mapping(event):
+    """The column mapping remembered for this event: {header: field or ""}."""
+    return json.loads(event.get("import_mapping") or "{}")
+
+
+def parse_mapping(pairs):
+    """["Ticket Email=email", "Notes="] (the CLI's --map) as {header: field}."""
+    mapping = {}
+    for pair in pairs:
+        header, sep, target = pair.rpartition("=")
+        target = target.strip()
+        if not sep or not header.strip():
+            raise Invalid(f"--map {pair!r} must look like \"Column header=field\"")
+        if target and target not in FIELDS:
+            raise Invalid(f"--map {pair!r}: unknown field {target!r}; "
+                          f"use one of {', '.join(FIELDS)} (or nothing to ignore the column)")
+        mapping[header.strip()] = target
+    return mapping
 
 
 def decode(data):
@@ -157,21 +229,30 @@ def read_rows(text):
     return header, records
 
 
-def map_columns(header):
-    """{field: column index} for the columns we know, and the names of the others."""
+def map_columns(header, records, mapping):
+    """{field: column index} for the columns we know, and the names of the others.
+
+    A column the organiser mapped goes where they said. Otherwise its header is matched
+    against the spellings in ALIASES; when several columns match a field the earliest
+    spelling wins, except for email, where the column holding the most different email
+    addresses wins (Microsoft Forms' own "Email" column says "anonymous"; pretix's order
+    "E-mail" repeats the booker's address for every ticket of an order)."""
     candidates = {}
     for index, name in enumerate(header):
-        field_name = HEADER_TO_FIELD.get(_norm(name))
+        if name in mapping:
+            field_name, rank = mapping[name], -1
+        else:
+            field_name, rank = match_field(name)
         if field_name:
-            candidates.setdefault(field_name, []).append(index)
+            candidates.setdefault(field_name, []).append((rank, index))
     columns, ignored = {}, []
-    for field_name, indexes in candidates.items():
-        rank = [ALIASES[field_name].index(_norm(header[i])) for i in indexes]
-        best = indexes[rank.index(min(rank))]
-        columns[field_name] = best
-        ignored += [header[i] for i in indexes if i != best]
-    if "first_name" in columns and "full_name" in columns:
-        ignored.append(header[columns.pop("full_name")])
+    for field_name, found in candidates.items():
+        if field_name == "email":
+            found.sort(key=lambda pair: (-_emails_in(records, pair[1]), pair))
+        else:
+            found.sort()
+        columns[field_name] = found[0][1]
+        ignored += [header[i] for _, i in found[1:]]
     used = set(columns.values())
     ignored += [name for i, name in enumerate(header) if i not in used and name not in ignored]
     missing = []
@@ -182,8 +263,25 @@ def map_columns(header):
             "line 1: first_name: no name column (expected First Name and Last Name, or Name)"
         )
     if missing:
-        raise ImportRefused(missing)
+        raise ImportRefused(missing, header, columns)
     return columns, [name for name in ignored if name]
+
+
+def match_field(name):
+    """(field, rank) for a header from a known export, else (None, None)."""
+    norm = _norm(name)
+    while norm not in HEADER_TO_FIELD:
+        shorter = next((norm[len(p):] for p in FILLER_PREFIXES if norm.startswith(p)), norm)
+        if shorter == norm:
+            return None, None
+        norm = shorter
+    field_name = HEADER_TO_FIELD[norm]
+    return field_name, ALIASES[field_name].index(norm)
+
+
+def _emails_in(records, index):
+    return len({cells[index].strip().lower() for _, cells in records
+                if index < len(cells) and "@" in cells[index]})
 
 
 def _norm(name):
@@ -191,9 +289,12 @@ def _norm(name):
 
 
 def row_values(cells, columns):
+    """The row's cells by field; a name in one column is split, and used wherever the
+    first-name column is blank (Luma fills only `name` for some guests)."""
     values = {f: cells[i] if i < len(cells) else "" for f, i in columns.items()}
-    if "full_name" in columns:
-        values["first_name"], values["last_name"] = split_full_name(values.pop("full_name"))
+    full_name = values.pop("full_name", "")
+    if full_name.strip() and not values.get("first_name", "").strip():
+        values["first_name"], values["last_name"] = split_full_name(full_name)
     return values
 
 

@@ -277,6 +277,19 @@ def attendee_counts(db, event):
     return dict(zip(("registered", "checked_in", "revoked"), row))
 
 
+def connection_count(db, attendee):
+    """How many people this attendee met (scanned or was scanned by)."""
+    return db.execute(
+        "SELECT count(*) FROM connections WHERE scanner_id = :id OR scanned_id = :id",
+        {"id": attendee["id"]}).fetchone()[0]
+
+
+def consent_history(db, attendee):
+    """Every consent choice as it was made, oldest first."""
+    return query(db, "SELECT * FROM consent_log WHERE attendee_id = ? ORDER BY at, id",
+                 [attendee["id"]])
+
+
 def public_listing(attendee):
     """The listing shape of `list-attendees`: booleans as booleans, no private key."""
     row = {column: attendee.get(column) for column in LIST_COLUMNS}

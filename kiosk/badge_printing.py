@@ -8,7 +8,7 @@ import io
 
 import pypdfium2
 
-from badges import SORT_KEYS, get_layout, render_badges, sort_badges
+from badges import LAYOUTS, SORT_KEYS, get_layout, render_badges, sort_badges
 
 from .codes import parse_badge_code
 from .db import now, query, write
@@ -19,6 +19,7 @@ COLUMNS = """id, first_name, last_name, role, organisation, pronouns, code, revo
              badge_printed_at, photo IS NOT NULL AS has_photo"""
 PREVIEW_DPI = 110
 SORTS = tuple(SORT_KEYS)
+LAYOUT_NAMES = tuple(LAYOUTS)
 
 
 def select_for_printing(db, event_slug, *, attendees=(), only_unprinted=False, sort="last_name"):
@@ -114,6 +115,18 @@ def badge_pdf(db, event_slug, code, *, base_url, layout, font_dir=None):
     print_badges(db, event_slug, buffer, base_url=base_url, layout=layout, attendees=[code],
                  font_dir=font_dir, record=False)
     return buffer.getvalue()
+
+
+def check_choice(layout, sort, start_at):
+    """The badge page's choices, each with a message a person can act on."""
+    if layout not in LAYOUT_NAMES:
+        raise Invalid(f"unknown badge stock {layout!r}; choose one of {', '.join(LAYOUT_NAMES)}")
+    if sort not in SORTS:
+        raise Invalid(f"unknown order {sort!r}; choose one of {', '.join(SORTS)}")
+    per_page = get_layout(layout).per_page
+    if not isinstance(start_at, int) or not 1 <= start_at <= per_page:
+        raise Invalid(f"the start position must be a number from 1 to {per_page}: "
+                      f"{layout} has {per_page} badge{'s' if per_page > 1 else ''} on a page")
 
 
 def preview_png(db, event_slug, *, layout, start_at=1, **options):

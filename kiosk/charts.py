@@ -1,10 +1,14 @@
 """Geometry for the organiser's server-drawn SVG charts (no chart library, no CDN)."""
 
 import math
-import zlib
+from collections import Counter
 
-PALETTE = ["#0b6bcb", "#17803d", "#b25e00", "#8e44ad", "#c0262d", "#16a085", "#d35400",
-           "#2c3e50", "#7f8c8d", "#b7950b"]
+# Sixteen colours that stay apart from each other (Sasha Trubetskoy's list of distinct
+# colours): the sixteen largest organisations get one each, the rest share OTHER.
+PALETTE = ["#4363d8", "#e6194b", "#3cb44b", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
+           "#bfef45", "#469990", "#9a6324", "#800000", "#808000", "#000075", "#ffe119",
+           "#fabed4", "#aaffc3"]
+OTHER = "#a9a9a9"
 
 
 def bar_chart(buckets, width=720, height=220, label_every=3):
@@ -20,7 +24,8 @@ def bar_chart(buckets, width=720, height=220, label_every=3):
     } for i, (label, count) in enumerate(buckets)]
     for bar in bars:
         bar["y"] = round(height - 20 - bar["height"], 1)
-    return {"bars": bars, "width": width, "height": height, "top": top}
+    return {"bars": bars, "width": width, "height": height, "top": top, "base": height - 20,
+            "top_y": round(height - 20 - (height - 30), 1)}
 
 
 def network_picture(network, size=640):
@@ -36,12 +41,16 @@ def network_picture(network, size=640):
         angle = 2 * math.pi * i / len(nodes) - math.pi / 2
         position[node["id"]] = (round(centre + radius * math.cos(angle), 1),
                                 round(centre + radius * math.sin(angle), 1))
-    colour = {org: PALETTE[zlib.crc32(org.encode()) % len(PALETTE)]
-              for org in {n["organisation"] for n in nodes}}
+    sizes = Counter(n["organisation"] for n in nodes)
+    by_size = sorted(sizes, key=lambda org: (-sizes[org], org.casefold()))
+    colour = {org: PALETTE[i] if i < len(PALETTE) else OTHER for i, org in enumerate(by_size)}
+    legend = [(org, colour[org]) for org in by_size[:len(PALETTE)]]
+    if len(by_size) > len(PALETTE):
+        legend.append((f"{len(by_size) - len(PALETTE)} other organisations", OTHER))
     return {
         "size": size,
         "nodes": [{**n, "x": position[n["id"]][0], "y": position[n["id"]][1],
                    "colour": colour[n["organisation"]]} for n in nodes],
         "edges": [(*position[a], *position[b]) for a, b in network["edges"]],
-        "legend": sorted(colour.items(), key=lambda item: item[0].casefold())[:12],
+        "legend": legend,
     }

@@ -5,13 +5,14 @@ Two doors scanning one badge at once record one check-in: the write lock is take
 (BEGIN IMMEDIATE) before looking for an earlier one.
 """
 
+import secrets
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .attendees import add_attendee
+from .attendees import add_attendee, clean_text
 from .codes import parse_badge_code
-from .db import query, write
-from .errors import Invalid
+from .db import now, query, write
+from .errors import Conflict, Invalid, NotFound
 from .events import get_event, get_workshop
 from .nonces import Answer, check_nonce, remember, replayed
 
@@ -27,9 +28,73 @@ def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=
         earlier = replayed(db, nonce, kiosk)
         if earlier:
             return earlier
-        answer = _check_in(db, event, code_text, workshop_row, _moment(at), by_search)
+        answer = _check_in(db, event, code_text, workshop_row, _moment(at), kiosk, by_search)
         remember(db, nonce, kiosk, answer)
     return answer
+
+
+def find_attendee_by_code_or_email(db, event, text):
+    """The attendee a person named by badge code (or scanned badge URL) or by email."""
+    text = clean_text(text)
+    rows = query(db, "SELECT * FROM attendees WHERE event_id = ? AND (code = ? OR email = ?)",
+                 [event["id"], parse_badge_code(text) or "", text])
+    if not rows:
+        raise NotFound(f"no attendee with badge code or email {text!r} in event {event['slug']!r}")
+    return rows[0]
+
+
+def check_in_by_hand(db, event_slug, code_or_email, *, actor):
+    """An organiser or staff member checks someone in (the attendee page, the command
+    line): the door's own check-in, noted in the check-in log with who did it."""
+    event = get_event(db, event_slug)
+    with write(db):
+        attendee = find_attendee_by_code_or_email(db, event, code_or_email)
+        answer = check_in(db, event_slug, attendee["code"], f"hand-{secrets.token_hex(8)}")
+        if answer.status == 201:
+            _log(db, event, attendee, "check_in", answer.checked_in_at, "", actor)
+    return answer
+
+
+def undo_check_in(db, event_slug, code_or_email, *, actor):
+    """Take back a check-in made by mistake: the door's and the workshops' check-ins of
+    this person go (so every count follows); the log keeps what was undone, by whom."""
+    event = get_event(db, event_slug)
+    with write(db):
+        attendee = find_attendee_by_code_or_email(db, event, code_or_email)
+        rows = query(db, """SELECT c.id, c.at, w.slug FROM checkins c
+                            LEFT JOIN workshops w ON w.id = c.workshop_id
+                            WHERE c.attendee_id = ? ORDER BY w.slug IS NOT NULL, w.slug""",
+                     [attendee["id"]])
+        if not rows:
+            name = f"{attendee['first_name']} {attendee['last_name']}".strip()
+            raise Conflict(f"{name} is not checked in")
+        workshops = ";".join(row["slug"] for row in rows if row["slug"])
+        door = next((row["at"] for row in rows if not row["slug"]), None)
+        db.conn.executemany("DELETE FROM checkins WHERE id = ?", [(row["id"],) for row in rows])
+        _log(db, event, attendee, "undo", door, workshops, actor)
+    return attendee
+
+
+def _log(db, event, attendee, action, checked_in_at, workshops, actor):
+    db.execute(
+        """INSERT INTO checkin_log (event_id, attendee_id, action, checked_in_at, workshops,
+                                    actor, at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        [event["id"], attendee["id"], action, checked_in_at, workshops, actor, now()],
+    )
+
+
+def check_in_history(db, attendee):
+    """Where and when this person checked in (door first, then workshops), and every
+    check-in made or undone by hand."""
+    checkins = query(db, """SELECT c.at, w.slug AS workshop, w.title AS workshop_title,
+                                   k.name AS kiosk
+                            FROM checkins c LEFT JOIN workshops w ON w.id = c.workshop_id
+                            LEFT JOIN kiosks k ON k.id = c.kiosk_id
+                            WHERE c.attendee_id = ? ORDER BY w.id IS NOT NULL, c.at""",
+                     [attendee["id"]])
+    log = query(db, "SELECT * FROM checkin_log WHERE attendee_id = ? ORDER BY id",
+                [attendee["id"]])
+    return checkins, log
 
 
 def _workshop(db, event, kiosk, workshop_slug):
@@ -57,7 +122,7 @@ def _moment(at):
         raise Invalid(f"'at' {at!r} is out of range")
 
 
-def _check_in(db, event, code_text, workshop, moment, by_search):
+def _check_in(db, event, code_text, workshop, moment, kiosk, by_search):
     code = parse_badge_code(code_text)
     found = query(db, "SELECT * FROM attendees WHERE event_id = ? AND code = ?",
                   [event["id"], code]) if code else []
@@ -71,11 +136,11 @@ def _check_in(db, event, code_text, workshop, moment, by_search):
     if not is_open(event, moment):
         return Answer(410, "closed", f"Check-in for {event['name']} is closed.", attendee=person)
     stamp = moment.isoformat(timespec="seconds")
-    door = _record(db, event, attendee, None, stamp, by_search)
+    door = _record(db, event, attendee, None, stamp, kiosk, by_search)
     if workshop is None:
         first, at = door
     else:
-        first, at = _record(db, event, attendee, workshop, stamp, by_search)
+        first, at = _record(db, event, attendee, workshop, stamp, kiosk, by_search)
     where = workshop["title"] if workshop else event["name"]
     slug = workshop["slug"] if workshop else ""
     if first:
@@ -86,7 +151,7 @@ def _check_in(db, event, code_text, workshop, moment, by_search):
                   attendee=person, checked_in_at=at, workshop=slug)
 
 
-def _record(db, event, attendee, workshop, stamp, by_search):
+def _record(db, event, attendee, workshop, stamp, kiosk, by_search):
     """(True, time) for a new check-in, (False, earlier time) when there was one."""
     workshop_id = workshop["id"] if workshop else None
     earlier = db.execute(
@@ -96,8 +161,9 @@ def _record(db, event, attendee, workshop, stamp, by_search):
     if earlier:
         return False, earlier[0]
     db.execute(
-        "INSERT INTO checkins (event_id, attendee_id, workshop_id, at, by_search) VALUES (?, ?, ?, ?, ?)",
-        [event["id"], attendee["id"], workshop_id, stamp, int(by_search)],
+        "INSERT INTO checkins (event_id, attendee_id, workshop_id, kiosk_id, at, by_search) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [event["id"], attendee["id"], workshop_id, kiosk["id"] if kiosk else None, stamp, int(by_search)],
     )
     return True, stamp
 
@@ -126,7 +192,9 @@ def public_person(attendee):
 
 def walk_in(db, event_slug, values, nonce, *, kiosk=None):
     """Register someone at the door and check them in, in one step. Returns the
-    check-in answer (201 with the new badge code, for printing)."""
+    check-in answer (201 with the new badge code, for printing). Someone whose email
+    is registered already is not registered twice: the answer (409 already_registered)
+    names that person, so the door can check them in instead."""
     check_nonce(nonce)
     event = get_event(db, event_slug)
     earlier = replayed(db, nonce, kiosk)
@@ -134,6 +202,14 @@ def walk_in(db, event_slug, values, nonce, *, kiosk=None):
         return earlier
     if not is_open(event, datetime.now(timezone.utc)):
         return Answer(410, "closed", f"Check-in for {event['name']} is closed.")
+    existing = query(db, "SELECT * FROM attendees WHERE event_id = ? AND email = ?",
+                     [event["id"], clean_text(values.get("email"))])
+    if existing:
+        person = existing[0]
+        return Answer(409, "already_registered",
+                      f"{clean_text(values.get('email'))} is already registered, as "
+                      f"{person['first_name']} {person['last_name']}. Check in this person instead?",
+                      attendee=public_person(person))
     attendee = add_attendee(db, event_slug, values, source="walk-in")
     return check_in(db, event_slug, attendee["code"], nonce, kiosk=kiosk)
 

@@ -12,17 +12,20 @@ from flask.cli import with_appcontext
 
 from badges import DEFAULT_LAYOUT, LAYOUTS
 
-from . import __version__
-from .attendee_import import import_attendees
+from . import DEFAULTS, __version__
+from .attendee_import import import_attendees, parse_mapping
 from .attendees import LIST_COLUMNS, list_attendees, private_link, public_listing
 from .badge_printing import SORTS, print_badges
+from .checkins import check_in_by_hand, undo_check_in
 from .connections import EXPORT_COLUMNS, export_rows
 from .db import backup, get_db
 from .digests import TooEarly, send
 from .demo import setup_demo
 from .errors import KioskError
-from .events import EXCHANGE_MODES, add_workshop, create_event
-from .exports import csv_text
+from .events import (EXCHANGE_MODES, NeedsConfirmation, add_workshop, create_event,
+                     delete_event, delete_workshop, get_event, get_workshop, update_event,
+                     wall_clock)
+from .exports import ATTENDANCE_COLUMNS, attendance_rows, csv_text
 from .kiosks import KIOSK_MODES, PRINTING, create_kiosk
 from .mail import mailer_from_config
 from .privacy import parse_age, purge
@@ -70,7 +73,7 @@ def create_admin_command(email, password, role):
 @click.option("--ends", required=True, help="ISO date-time, local to --timezone.")
 @click.option("--mode", type=click.Choice(EXCHANGE_MODES), default="mutual", show_default=True)
 @click.option("--venue", default="")
-@click.option("--timezone", "tz", default="UTC", show_default=True, help="e.g. Europe/London")
+@click.option("--timezone", "tz", help="e.g. Europe/London (any case); default: the server's.")
 @click.option("--grace-minutes", type=int, default=120, show_default=True,
               help="How long after the end scanning stays open.")
 @friendly_errors
@@ -80,7 +83,64 @@ def create_event_command(slug, name, starts, ends, mode, venue, tz, grace_minute
         get_db(), slug, name, starts, ends,
         mode=mode, venue=venue, tz=tz, grace_minutes=grace_minutes,
     )
-    click.echo(f"created event {event['slug']}: {event['name']}")
+    click.echo(f"created event {event['slug']}: {event['name']} ({event['timezone']})")
+
+
+@click.command("update-event")
+@click.argument("slug")
+@click.option("--slug", "new_slug", help="A new short name for links and commands.")
+@click.option("--name")
+@click.option("--starts", help="ISO date-time, local to the event's time zone.")
+@click.option("--ends", help="ISO date-time, local to the event's time zone.")
+@click.option("--timezone", "tz", help="A new zone; the event keeps its clock times.")
+@click.option("--venue")
+@click.option("--mode", type=click.Choice(EXCHANGE_MODES))
+@click.option("--grace-minutes", type=int)
+@click.option("--yes", is_flag=True, help="Change the exchange mode even after connections.")
+@friendly_errors
+def update_event_command(slug, new_slug, name, starts, ends, tz, venue, mode, grace_minutes, yes):
+    """Change an event; options not given stay as they are. Badge codes never change."""
+    changes = dict(slug=new_slug, name=name, starts=starts, ends=ends, tz=tz, venue=venue,
+                   mode=mode, grace_minutes=grace_minutes)
+    try:
+        event = update_event(get_db(), slug, confirm_mode=yes, **changes)
+    except NeedsConfirmation as exc:
+        if not sys.stdin.isatty() or not click.confirm(f"{exc} Change it?"):
+            raise click.ClickException(f"{exc} (run again with --yes)")
+        event = update_event(get_db(), slug, confirm_mode=True, **changes)
+    click.echo(f"updated event {event['slug']}: {event['name']}, "
+               f"{wall_clock(event, event['starts_at'])} to {wall_clock(event, event['ends_at'])} "
+               f"({event['timezone']}), {event['exchange_mode']}")
+
+
+@click.command("delete-event")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Required: the event and everything in it go.")
+@friendly_errors
+def delete_event_command(slug, yes):
+    """Delete an event with its workshops, attendees, check-ins, connections and mail."""
+    event = get_event(get_db(), slug)
+    if not yes:
+        raise click.ClickException(
+            f"deleting {event['name']!r} removes its attendees, check-ins and connections; "
+            "add --yes to confirm")
+    delete_event(get_db(), slug, confirmed=True)
+    click.echo(f"deleted event {slug}")
+
+
+@click.command("delete-workshop")
+@click.argument("slug")
+@click.argument("workshop")
+@click.option("--yes", is_flag=True, help="Required: its check-ins go with it.")
+@friendly_errors
+def delete_workshop_command(slug, workshop, yes):
+    """Delete a workshop and its check-ins (connections made there are kept)."""
+    found = get_workshop(get_db(), get_event(get_db(), slug), workshop)
+    if not yes:
+        raise click.ClickException(f"deleting workshop {found['title']!r} removes its "
+                                   "check-ins; add --yes to confirm")
+    delete_workshop(get_db(), slug, workshop, confirmed=True)
+    click.echo(f"deleted workshop {workshop} of {slug}")
 
 
 @click.command("add-workshop")
@@ -101,11 +161,51 @@ def add_workshop_command(slug, workshop, title, room, starts, ends):
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--map", "pairs", multiple=True, metavar='"HEADER=FIELD"',
+              help="Read a column as a field, e.g. --map \"Ticket Email=email\" (repeatable; "
+                   "HEADER= ignores the column). Remembered for the event's next imports.")
 @friendly_errors
-def import_attendees_command(slug, file, dry_run):
+def import_attendees_command(slug, file, dry_run, pairs):
     """Import attendees from a CSV export: every row or none."""
-    result = import_attendees(get_db(), slug, file.read_bytes(), dry_run=dry_run)
+    result = import_attendees(get_db(), slug, file.read_bytes(), dry_run=dry_run,
+                              mapping=parse_mapping(pairs))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(result.summary())
+
+
+@click.command("checkin")
+@click.argument("slug")
+@click.argument("code_or_email")
+@friendly_errors
+def checkin_command(slug, code_or_email):
+    """Check an attendee in at the door, by badge code or email."""
+    answer = check_in_by_hand(get_db(), slug, code_or_email, actor="command line")
+    if answer.status >= 400:
+        raise click.ClickException(answer.message)
+    click.echo(answer.message)
+
+
+@click.command("undo-checkin")
+@click.argument("slug")
+@click.argument("code_or_email")
+@friendly_errors
+def undo_checkin_command(slug, code_or_email):
+    """Take back an attendee's check-in (door and workshops); the check-in log keeps it."""
+    attendee = undo_check_in(get_db(), slug, code_or_email, actor="command line")
+    click.echo(f"{attendee['first_name']} {attendee['last_name']} is no longer checked in")
+
+
+@click.command("export-attendance")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The CSV file to write.")
+@friendly_errors
+def export_attendance_command(slug, output):
+    """Write attendance as CSV: one row per attendee, check-in time, workshops attended."""
+    rows = attendance_rows(get_db(), slug)
+    output.write_text(csv_text(rows, ATTENDANCE_COLUMNS), encoding="utf-8")
+    click.echo(f"wrote {plural(len(rows), 'attendee')} to {output}")
 
 
 @click.command("list-attendees")
@@ -163,7 +263,11 @@ def create_kiosk_command(slug, name, workshop, mode, layout, printing, print_com
 @friendly_errors
 def private_link_command(slug, email):
     """Print an attendee's private /me/ link as the last word."""
-    link = private_link(get_db(), slug, email, current_app.config["BASE_URL"])
+    base_url = current_app.config["BASE_URL"]
+    link = private_link(get_db(), slug, email, base_url)
+    if base_url == DEFAULTS["BASE_URL"]:
+        click.echo(f"note: KIOSK_BASE_URL is not set, so the link points at {base_url}; set it "
+                   "to the address phones reach the service at", err=True)
     click.echo(f"private link for {email} (whoever has it acts as them): {link}")
 
 
@@ -321,6 +425,7 @@ def demo_banner(demo, base_url):
         f"  organiser login: {base_url}/login\n"
         f"    email:    {demo['email']}\n"
         f"    password: {demo['password']}\n"
+        f"  door kiosk, ready to open: {base_url}/door#token={demo['kiosk_token']}\n"
         f"  kiosk token: {demo['kiosk_token']}"
     )
 
@@ -328,8 +433,14 @@ def demo_banner(demo, base_url):
 COMMANDS = [
     create_admin_command,
     create_event_command,
+    update_event_command,
+    delete_event_command,
     add_workshop_command,
+    delete_workshop_command,
     import_attendees_command,
+    checkin_command,
+    undo_checkin_command,
+    export_attendance_command,
     list_attendees_command,
     create_kiosk_command,
     private_link_command,

@@ -16,7 +16,7 @@ from .checkins import is_open, per_ten_minutes, public_person
 from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Invalid, NotFound
-from .events import get_event, get_workshop
+from .events import get_event, get_workshop, local_iso
 from .nonces import Answer, check_nonce, remember, replayed
 
 TAGS = ("follow up", "mentor", "research", "job")
@@ -292,10 +292,13 @@ EXPORT_COLUMNS = ("scanner_email", "scanned_email", "workshop", "at")
 def export_rows(db, event_slug):
     """The organiser's export: who met whom, where and when (nothing any attendee wrote)."""
     event = get_event(db, event_slug)
-    return query(
+    rows = query(
         db,
         """SELECT s.email AS scanner_email, d.email AS scanned_email,
                   coalesce(w.slug, '') AS workshop, c.at
            FROM connections c JOIN attendees s ON s.id = c.scanner_id
            JOIN attendees d ON d.id = c.scanned_id LEFT JOIN workshops w ON w.id = c.workshop_id
            WHERE c.event_id = ? ORDER BY c.at, c.id""", [event["id"]])
+    for row in rows:
+        row["at"] = local_iso(event, row["at"])  # in the event's zone, like every export
+    return rows

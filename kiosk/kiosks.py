@@ -8,7 +8,7 @@ from badges import DEFAULT_LAYOUT, LAYOUTS
 from .codes import new_kiosk_token, token_hash
 from .db import now, query, write
 from .errors import Invalid, NotFound
-from .events import get_event, get_workshop
+from .events import check_name, get_event, get_workshop
 
 
 KIOSK_MODES = ("staffed", "self")
@@ -30,6 +30,7 @@ def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", la
     name = " ".join((name or "").split())
     if not name:
         raise Invalid("the kiosk needs a name, like 'Door 1'")
+    check_name(name, "kiosk name")  # at most 200 characters, like every name
     if mode not in KIOSK_MODES:
         raise Invalid(f"mode must be one of {', '.join(KIOSK_MODES)}")
     if printing not in PRINTING:
@@ -87,7 +88,7 @@ def print_command(kiosk, default=""):
 def list_kiosks(db, event_slug, name=None):
     event = get_event(db, event_slug)
     sql = """SELECT k.id, k.name, k.mode, k.layout, k.printing, k.created_at, k.revoked_at,
-                    w.slug AS workshop
+                    w.slug AS workshop, w.title AS workshop_title
              FROM kiosks k LEFT JOIN workshops w ON w.id = k.workshop_id
              WHERE k.event_id = ?"""
     params = [event["id"]]
@@ -102,7 +103,8 @@ def authenticate(db, token, event_slug=None):
     event and workshop; None when the token is unknown, revoked or another event's."""
     if not token:
         return None
-    sql = """SELECT k.*, e.slug AS event_slug, e.name AS event_name, w.slug AS workshop,
+    sql = """SELECT k.*, e.slug AS event_slug, e.name AS event_name, e.timezone AS event_timezone,
+                    w.slug AS workshop,
                     w.title AS workshop_title
              FROM kiosks k JOIN events e ON e.id = k.event_id
              LEFT JOIN workshops w ON w.id = k.workshop_id

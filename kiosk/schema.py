@@ -335,4 +335,38 @@ INSERT INTO outbox_contacts (outbox_id, contact_id)
     WHERE o.kind = 'digest' AND e.exchange_mode = 'mutual'
       AND (o.status != 'sent' OR c.at <= coalesce(o.sent_at, o.created_at));
 """,
+    """
+-- Organiser essentials: check-ins made and undone by hand, with who did it and when
+-- (an undo deletes the check-in; this log keeps that it happened), and the column
+-- mapping an organiser chose for an event's imports.
+CREATE TABLE checkin_log (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    action TEXT NOT NULL CHECK (action IN ('check_in', 'undo')),
+    checked_in_at TEXT,
+    workshops TEXT NOT NULL DEFAULT '',
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX checkin_log_by_attendee ON checkin_log (attendee_id);
+ALTER TABLE events ADD COLUMN import_mapping TEXT NOT NULL DEFAULT '{}';
+
+-- The organiser's attendee list filters and counts 10,000 people on every page view. A
+-- photo makes its row span overflow pages, and every column after it (revoked_at,
+-- badge_printed_at...) is read through them; this index holds what the filters, counts
+-- and name sort need, so they never touch the rows.
+-- (A plain column kept by triggers: SQLite reads a generated column from the row even
+-- when an index holds it.)
+ALTER TABLE attendees ADD COLUMN has_photo INTEGER NOT NULL DEFAULT 0;
+UPDATE attendees SET has_photo = 1 WHERE photo IS NOT NULL;
+CREATE TRIGGER attendees_has_photo_insert AFTER INSERT ON attendees WHEN new.photo IS NOT NULL BEGIN
+    UPDATE attendees SET has_photo = 1 WHERE id = new.id;
+END;
+CREATE TRIGGER attendees_has_photo_update AFTER UPDATE OF photo ON attendees BEGIN
+    UPDATE attendees SET has_photo = new.photo IS NOT NULL WHERE id = new.id;
+END;
+CREATE INDEX attendees_listing ON attendees (event_id, last_name COLLATE NOCASE,
+    first_name COLLATE NOCASE, revoked_at, badge_printed_at, has_photo, organisation);
+""",
 ]

@@ -54,5 +54,6 @@ def test_organiser_creates_event_imports_csv_and_finds_people(live_server, page,
     expect(page.locator("tbody")).to_contain_text("Zoë Ångström")
 
     page.get_by_role("link", name="Zoë Ångström").click()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Revoke Zoë's badge?"
     page.get_by_role("button", name="Revoke badge").click()
     expect(page.locator(".flash-success")).to_contain_text("revoked")

@@ -13,7 +13,7 @@ from kiosk import create_app
 from kiosk.attendee_import import import_attendees
 from kiosk.attendees import find_attendee, set_revoked
 from kiosk.db import connect
-from kiosk.events import add_workshop, create_event
+from kiosk.events import add_workshop, create_event, server_zone
 from kiosk.kiosks import create_kiosk, revoke_kiosk
 
 PEOPLE = (
@@ -278,7 +278,7 @@ def test_walk_in_errors(door):
 def test_kiosk_info(door):
     response = door.client.get("/api/v1/kiosk", headers={"Authorization": f"Bearer {door.workshop_token}"})
     body = response.get_json()
-    assert body["event"] == {"slug": "today", "name": "Networking for Medics"}
+    assert body["event"] == {"slug": "today", "name": "Networking for Medics", "timezone": server_zone()}
     assert (body["name"], body["mode"], body["workshop"], body["printing"]) == ("Room 1", "staffed", "peers", "browser")
     assert door.client.get("/api/v1/kiosk").status_code == 401
 
@@ -338,7 +338,7 @@ def test_live_view_counts_and_charts_arrivals(door, organiser):
     assert [int(n) for _, _, n in bars] == [2, 0, 1]
     assert float(bars[0][0]) > float(bars[2][0]) > 0
     assert re.search(r"<td>Peer networking</td><td></td><td class=\"num\">1</td>", page)
-    assert 'http-equiv="refresh"' in page
+    assert 'data-refresh="15"' in page and "js/refresh.js" in page
 
 
 def test_a_read_only_disk_is_a_clear_503_and_nothing_is_half_written(app, door):

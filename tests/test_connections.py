@@ -285,13 +285,13 @@ def test_leaderboard_counts_distinct_people_and_respects_opt_out(app, client, pe
         for other in others:
             met(browser, people[other])
     page = organiser.get("/admin/events/today/leaderboard").get_data(as_text=True)
-    names = re.findall(r'<span class="who">(\w+) ', page)
+    names = re.findall(r'<span class="person">(\w+) ', page)
     counts = re.findall(r'<span class="count">(\d+)</span>', page)
     assert list(zip(names, counts)) == [("Ann", "2"), ("Cy", "1"), ("Zoë", "1")]
     db.execute("UPDATE attendees SET leaderboard_opt_out = 1 WHERE id = ?", [people["ann"]["id"]])
     page = organiser.get("/admin/events/today/leaderboard").get_data(as_text=True)
     assert "Ann" not in page and "Zoë" in page
-    assert 'http-equiv="refresh"' in page
+    assert 'data-refresh="20"' in page
 
 
 def test_insight_page(app, people, db, organiser):
@@ -302,7 +302,7 @@ def test_insight_page(app, people, db, organiser):
     page = organiser.get("/admin/events/today/connections").get_data(as_text=True)
     assert '<strong id="total">2</strong> connections' in page
     assert "<strong>3</strong> of 4 people made at least one" in page
-    assert page.count("<circle") == 3 and page.count("<line") == 2
+    assert page.count("<circle") == 3 and page.count("<line x1") == 2  # axes are <line class=
 
 
 def test_export_holds_no_notes_or_tags(app, people, db, organiser, runner):

@@ -27,7 +27,7 @@ EVIL_NAME = "<script>alert(1)</script>"
 def sample_url(rule, people):
     values = {"slug": "today", "code": people["zoe"]["code"], "key": "not-a-key", "token": "x",
               "attendee_id": people["zoe"]["id"], "outbox_id": 1, "connection_id": 1, "name": "x.eml", "session_id": 999,
-              "filename": "css/app.css"}
+              "filename": "css/app.css", "workshop": "peers"}
     url = rule.rule
     for argument in rule.arguments:
         url = re.sub(r"<(?:[^:<>]+:)?%s>" % argument, str(values[argument]), url)

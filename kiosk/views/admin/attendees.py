@@ -1,27 +1,72 @@
-"""Organiser pages for people: the list, add and edit, revoke, photo, data access and deletion, a new private link."""
+"""Organiser pages for people: the list (filters, sorts, pages, CSV), add and edit, check
+in and undo, revoke, photo, data access and deletion, a new private link, attendance."""
 
 import json
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 
+from ... import attendee_list
 from ... import attendees as attendee_domain
 from ... import privacy
+from ...checkins import check_in_by_hand, check_in_history, undo_check_in
 from ...db import get_db
 from ...errors import KioskError
 from ...events import get_event
+from ...exports import ATTENDANCE_COLUMNS, attendance_rows, csv_text
 from ..auth import organiser_only
-from . import bp
+from . import _int, bp
+
+
+def _selection():
+    args = request.args
+    return attendee_list.Selection(search=args.get("q", ""), status=args.get("status", "all"),
+                                   sort=args.get("sort", "name"), page=_int(args.get("page"), 1))
 
 
 @bp.get("/events/<slug>/attendees")
 def attendees(slug):
-    query = request.args.get("q", "")
-    return render_template(
-        "admin/attendees.html",
-        event=get_event(get_db(), slug),
-        attendees=attendee_domain.list_attendees(get_db(), slug, query),
-        query=query,
-    )
+    """Fifty at a time, filtered by status with a count per filter, sorted as asked."""
+    listing = attendee_list.attendee_page(get_db(), slug, _selection())
+    return render_template("admin/attendees.html", **listing, filters=attendee_list.FILTERS,
+                           sorts=attendee_list.SORTS)
+
+
+@bp.get("/events/<slug>/attendees.csv")
+@organiser_only
+def attendees_csv(slug):
+    """The list as shown (search, filter and sort), every page of it."""
+    rows = attendee_list.csv_rows(get_db(), slug, _selection())
+    return _csv_download(csv_text(rows, attendee_list.CSV_COLUMNS), f"attendees-{slug}.csv")
+
+
+@bp.get("/events/<slug>/attendance.csv")
+@organiser_only
+def export_attendance(slug):
+    """Everyone, with their check-in time and each workshop attended."""
+    rows = attendance_rows(get_db(), slug)
+    return _csv_download(csv_text(rows, ATTENDANCE_COLUMNS), f"attendance-{slug}.csv")
+
+
+def _csv_download(text, filename):
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.post("/events/<slug>/attendees/<int:attendee_id>/checkin")
+def check_in_attendee(slug, attendee_id):
+    """Check someone in from their page (organiser or staff), or undo it."""
+    db = get_db()
+    attendee = attendee_domain.get_attendee(db, get_event(db, slug), attendee_id)
+    try:
+        if request.form.get("action") == "undo":
+            undo_check_in(db, slug, attendee["code"], actor=g.user["email"])
+            flash(f"{attendee['first_name']} is no longer checked in.", "success")
+        else:
+            answer = check_in_by_hand(db, slug, attendee["code"], actor=g.user["email"])
+            flash(answer.message, "success" if answer.status < 300 else "error")
+    except KioskError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.edit_attendee", slug=slug, attendee_id=attendee_id))
 
 
 @bp.route("/events/<slug>/attendees/new", methods=["GET", "POST"])
@@ -56,8 +101,12 @@ def edit_attendee(slug, attendee_id):
         else:
             flash("Changes saved.", "success")
             return redirect(url_for("admin.attendees", slug=slug))
+    checkins, checkin_log = check_in_history(db, attendee)
     return render_template(
-        "admin/attendee_form.html", event=event, values=values, attendee=attendee
+        "admin/attendee_form.html", event=event, values=values, attendee=attendee,
+        checkins=checkins, checkin_log=checkin_log,
+        connections=attendee_domain.connection_count(db, attendee),
+        consent_log=attendee_domain.consent_history(db, attendee),
     )
 
 

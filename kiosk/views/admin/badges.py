@@ -1,69 +1,67 @@
-"""The badge page: choose stock, who and order; preview the first page; download the PDF."""
+"""The badge page: choose stock, who and order; preview the first page; download the PDF.
+Preview and download read the same form, so both use exactly the choices on screen."""
 
 import io
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, render_template, request
 
 from badges import DEFAULT_LAYOUT, LAYOUTS
 
-from ...badge_printing import SORTS, badge_counts, preview_png, print_badges
+from ...badge_printing import SORTS, badge_counts, check_choice, preview_png, print_badges
 from ...db import get_db
 from ...errors import KioskError
 from ...events import get_event
-from . import _int, bp
+from . import bp
 
 
-@bp.get("/events/<slug>/badges")
+@bp.route("/events/<slug>/badges", methods=["GET", "POST"])
 def badges(slug):
-    """Choose stock, who and order; see the first page; download the PDF."""
+    """The form; "Preview" shows the first page for its choices, "Download PDF" returns
+    the PDF for them and records those badges as printed."""
     event = get_event(get_db(), slug)
-    return render_template(
-        "admin/badges.html", event=event, layouts=LAYOUTS.values(), sorts=SORTS,
-        choice=_badge_choice(), counts=badge_counts(get_db(), event),
-    )
-
-
-@bp.get("/events/<slug>/badges/preview.png")
-def badges_preview(slug):
-    choice = _badge_choice()
-    png = preview_png(
-        get_db(), slug, base_url=current_app.config["BASE_URL"], layout=choice["layout"],
-        only_unprinted=choice["only_unprinted"], sort=choice["sort"],
-        start_at=choice["start_at"], font_dir=current_app.config["FONT_DIR"],
-    )
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
-
-
-@bp.post("/events/<slug>/badges")
-def badges_download(slug):
-    """The PDF; the badges in it are recorded as printed."""
-    choice = _badge_choice()
-    pdf = io.BytesIO()
+    choice, valid = _badge_choice(), True
     try:
-        print_badges(
-            get_db(), slug, pdf, base_url=current_app.config["BASE_URL"],
-            layout=choice["layout"], only_unprinted=choice["only_unprinted"],
-            sort=choice["sort"], start_at=choice["start_at"],
-            font_dir=current_app.config["FONT_DIR"],
-        )
+        check_choice(choice["layout"], choice["sort"], choice["start_at"])
+        if request.method == "POST" and request.form.get("action") != "preview":
+            return _download(slug, choice)
     except KioskError as exc:
         flash(str(exc), "error")
-        # Back to the page with the same choices; never the CSRF token in the address.
-        kept = {name: request.form[name] for name in CHOICES if request.form.get(name)}
-        return redirect(url_for("admin.badges", slug=slug, **kept))
+        valid = False
+    counts = badge_counts(get_db(), event)
+    nothing = choice["only_unprinted"] and counts["printable"] == counts["printed"]
+    if valid and nothing:
+        flash("Every badge has been printed already: untick “Only badges not printed yet” "
+              "to print them again.", "error")
+    return render_template(
+        "admin/badges.html", event=event, layouts=LAYOUTS.values(), sorts=SORTS, choice=choice,
+        counts=counts, preview=valid and counts["printable"] and not nothing,
+    ), 200 if valid else 422
+
+
+def _download(slug, choice):
+    pdf = io.BytesIO()
+    print_badges(get_db(), slug, pdf, base_url=current_app.config["BASE_URL"],
+                 font_dir=current_app.config["FONT_DIR"], **choice)
     filename = f"badges-{slug}-{choice['layout']}.pdf"
     return Response(pdf.getvalue(), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-CHOICES = ("layout", "sort", "only_unprinted", "start_at")
+@bp.get("/events/<slug>/badges/preview.png")
+def badges_preview(slug):
+    choice = _badge_choice()
+    check_choice(choice["layout"], choice["sort"], choice["start_at"])
+    png = preview_png(get_db(), slug, base_url=current_app.config["BASE_URL"],
+                      font_dir=current_app.config["FONT_DIR"], **choice)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
 def _badge_choice():
     values = request.values
+    start_at = values.get("start_at", "1").strip()
     return {
         "layout": values.get("layout", DEFAULT_LAYOUT),
         "sort": values.get("sort", "last_name"),
         "only_unprinted": values.get("only_unprinted") in ("1", "on", "true"),
-        "start_at": _int(values.get("start_at"), 1),
+        "start_at": int(start_at) if start_at.isdigit() else start_at,
     }

@@ -1,12 +1,13 @@
-"""The CSV import page: upload, a dry-run preview, then confirm."""
+"""The CSV import page: upload, a dry-run preview with the column mapping, then confirm."""
 
 import secrets
 import time
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Response, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 
-from ...attendee_import import import_attendees
+from ...attendee_import import EXAMPLE_CSV, FIELD_LABELS, import_attendees
 from ...db import get_db
 from ...errors import KioskError
 from ...events import get_event
@@ -17,32 +18,54 @@ from . import UPLOAD_MAX_AGE_SECONDS, bp
 @bp.route("/events/<slug>/import", methods=["GET", "POST"])
 @organiser_only
 def import_upload(slug):
-    """Upload: check the file (a dry run) and show the preview; the file waits for confirm."""
+    """Upload: the file waits (for this session) while a dry run shows the preview."""
     event = get_event(get_db(), slug)
     if request.method == "GET":
         return render_template("admin/import.html", event=event)
     upload = request.files.get("file")
     data = upload.read() if upload else b""
+    return _preview(event, data, _keep_upload(data), mapping=None)
+
+
+@bp.post("/events/<slug>/import/check")
+@organiser_only
+def import_check(slug):
+    """Check the waiting file again with the columns mapped as the organiser chose."""
+    event = get_event(get_db(), slug)
+    path = _waiting_upload()
+    if path is None:
+        return _expired(slug)
+    return _preview(event, path.read_bytes(), request.form["upload_id"], _mapping_form())
+
+
+def _preview(event, data, upload_id, mapping):
     try:
-        result = import_attendees(get_db(), slug, data, dry_run=True)
+        result = import_attendees(get_db(), event["slug"], data, dry_run=True, mapping=mapping)
     except KioskError as exc:
         problems = getattr(exc, "problems", [str(exc)])
-        return render_template("admin/import.html", event=event, problems=problems), 422
-    upload_id = _keep_upload(data)
-    return render_template(
-        "admin/import_preview.html", event=event, result=result, upload_id=upload_id
-    )
+        return render_template("admin/import.html", event=event, problems=problems,
+                               header=getattr(exc, "header", []),
+                               columns=getattr(exc, "columns", {}), upload_id=upload_id,
+                               fields=FIELD_LABELS), 422
+    return render_template("admin/import_preview.html", event=event, result=result,
+                           upload_id=upload_id, header=result.header, columns=result.columns,
+                           fields=FIELD_LABELS)
+
+
+def _mapping_form():
+    """{header: field or ""} from the preview's column choices (map-0, map-1, ...)."""
+    headers = request.form.getlist("header")
+    return {name: request.form.get(f"map-{i}", "") for i, name in enumerate(headers)}
 
 
 @bp.post("/events/<slug>/import/confirm")
 @organiser_only
 def import_confirm(slug):
-    path = _upload_path(request.form.get("upload_id", ""))
-    if path is None or not path.exists():
-        flash("That upload has expired; please choose the file again.", "error")
-        return redirect(url_for("admin.import_upload", slug=slug))
+    path = _waiting_upload()
+    if path is None:
+        return _expired(slug)
     try:
-        result = import_attendees(get_db(), slug, path.read_bytes())
+        result = import_attendees(get_db(), slug, path.read_bytes(), mapping=_mapping_form())
     except KioskError as exc:  # the event changed since the preview
         flash(str(exc), "error")
         return redirect(url_for("admin.import_upload", slug=slug))
@@ -50,6 +73,18 @@ def import_confirm(slug):
         path.unlink(missing_ok=True)
     flash(result.summary()[0].upper() + result.summary()[1:] + ".", "success")
     return redirect(url_for("admin.attendees", slug=slug))
+
+
+@bp.get("/events/<slug>/import/example.csv")
+def import_example(slug):
+    get_event(get_db(), slug)
+    return Response(EXAMPLE_CSV, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="attendees-example.csv"'})
+
+
+def _expired(slug):
+    flash("That upload has expired; please choose the file again.", "error")
+    return redirect(url_for("admin.import_upload", slug=slug))
 
 
 def _keep_upload(data):
@@ -65,7 +100,10 @@ def _keep_upload(data):
     return upload_id
 
 
-def _upload_path(upload_id):
+def _waiting_upload():
+    """The file this session uploaded, while it is still there."""
+    upload_id = request.form.get("upload_id", "")
     if not upload_id or upload_id != session.get("import_upload"):
         return None
-    return Path(current_app.instance_path) / "uploads" / f"{upload_id}.csv"
+    path = Path(current_app.instance_path) / "uploads" / f"{upload_id}.csv"
+    return path if path.exists() else None

@@ -1,7 +1,7 @@
 """Organiser pages for kiosk devices: register one (its token shown once) and revoke it."""
 
 import segno
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from ... import kiosks as kiosks_domain
@@ -27,6 +27,8 @@ def kiosks(slug):
         flash(str(exc), "error")
         return redirect(url_for("admin.event", slug=slug))
     link = f"{current_app.config['BASE_URL']}{url_for('door.kiosk')}#token={token}"
+    # The event page offers "Open" for this kiosk while this session knows its token.
+    session["kiosk_links"] = {**session.get("kiosk_links", {}), str(kiosk["id"]): link}
     return render_template(
         "admin/kiosk_token.html", event=get_event(get_db(), slug), kiosk=kiosk, token=token,
         link=link, link_qr=Markup(segno.make_qr(link, error="m").svg_inline(scale=4)),

@@ -31,7 +31,7 @@ export function handleScan(text) {
 
 // `who` is { code } or, from a self-service search, { pick }. Only a badge scan asks for
 // the one-time phone QR (activate): a name found by search never gets one.
-function checkIn(who) {
+export function checkIn(who) {
   send({ kind: "checkin", path: "checkins", body: { ...who, nonce: newNonce(), at: new Date().toISOString() } });
 }
 

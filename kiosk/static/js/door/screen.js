@@ -2,7 +2,7 @@
 // in two seconds), the one-time phone QR, badge printing, and the search and walk-in panels.
 
 import { $, api, eventPath, newNonce, state } from "./api.js";
-import { focusScan } from "./scanner.js";
+import { checkIn, focusScan } from "./scanner.js";
 
 const FEEDBACK_MS = 2000;        // ready for the next person within two seconds
 const FEEDBACK_WITH_ACTION_MS = 6000;
@@ -33,9 +33,12 @@ function titleFor(result) {
   return { revoked: "Badge revoked", closed: "Check-in is closed", conflict: "Already registered" }[result] || "Not checked in";
 }
 
+// Times in the event's own zone (the kiosk's clock may be set to anything), 24-hour.
 export function timeOf(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const zone = state.kiosk && state.kiosk.event.timezone;
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    ...(zone ? { timeZone: zone } : {}) });
 }
 
 // ---------- the phone QR: a one-time link, only right after a badge scan ----------
@@ -165,6 +168,7 @@ export async function submitWalkIn(event) {
   for (const box of ["share_email", "share_linkedin", "allow_scan"]) data[box] = form.elements[box].checked;
   data.nonce = newNonce();
   $("walkin-error").textContent = "";
+  $("walkin-existing").hidden = true;
   try {
     const response = await api(eventPath("walk-ins"), { method: "POST", body: data });
     const body = await response.json();
@@ -174,8 +178,21 @@ export async function submitWalkIn(event) {
       showAnswer(201, body);
     } else {
       $("walkin-error").textContent = body.message || "Not registered.";
+      if (body.result === "already_registered") offerExisting(body.attendee, form);
     }
   } catch (error) {
     $("walkin-error").textContent = "Walk-ins need the server, which cannot be reached right now.";
   }
+}
+
+// The email is registered already: offer to check that person in rather than register twice.
+function offerExisting(person, form) {
+  const button = $("walkin-existing");
+  button.hidden = false;
+  button.onclick = () => {
+    button.hidden = true;
+    form.reset();
+    closePanels();
+    checkIn({ code: person.code });
+  };
 }
