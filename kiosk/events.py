@@ -115,7 +115,9 @@ def _grace(minutes):
         minutes = int(minutes)
     except (TypeError, ValueError):
         raise Invalid("the grace period is a whole number of minutes")
-    if not 0 <= minutes <= MAX_GRACE_MINUTES:
+    if minutes < 0:
+        raise Invalid("the grace period cannot be negative")
+    if minutes > MAX_GRACE_MINUTES:
         raise Invalid(f"the grace period is 0 to {MAX_GRACE_MINUTES} minutes (a week)")
     return minutes
 

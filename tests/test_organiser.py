@@ -39,7 +39,7 @@ def today(db):
             ("zoe@example.org", "ann@example.org", "bob@example.org")}
     check_in(db, "today", code["zoe@example.org"], "nonce-zoe-1", workshop="peers")
     check_in(db, "today", code["ann@example.org"], "nonce-ann-1")
-    pair(db, "today", code["zoe@example.org"], code["ann@example.org"], "nonce-pair-1")
+    pair(db, "today", code["zoe@example.org"], code["ann@example.org"], "nonce-pair-1", workshop="peers")
     return code
 
 

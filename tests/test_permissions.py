@@ -7,7 +7,7 @@ from kiosk.kiosks import create_kiosk
 from kiosk.phones import open_session
 from kiosk.users import create_user
 from kiosk.views.attendee import COOKIE, _signer
-from permissions import ROLES, allowed
+from permissions import ROLES, TABLE, allowed
 from test_connections import open_event
 from test_security import sample_url
 
@@ -68,3 +68,9 @@ def test_every_route_answers_every_role_as_the_permissions_table_says(app, db):
                                  f"(the table says {'allowed' if expected[role] else 'refused'})")
     assert not unlisted, "routes missing from tests/permissions.py: " + "; ".join(unlisted)
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_permissions_table_names_only_routes_that_exist(app):
+    """A route renamed or removed leaves no stale line that would read as a permission."""
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules() for method in rule.methods}
+    assert sorted(set(TABLE) - routes) == []
