@@ -6,8 +6,6 @@ kiosk API's single-badge PDF.
 
 import io
 
-import pypdfium2
-
 from badges import SORT_KEYS, get_layout, render_badges, sort_badges
 
 from .codes import parse_badge_code
@@ -116,6 +114,8 @@ def badge_pdf(db, event_slug, code, *, base_url, layout, font_dir=None):
 
 def preview_png(db, event_slug, *, layout, start_at=1, **options):
     """The first page of a print run as a PNG, for the organiser to check before printing."""
+    import pypdfium2  # here, not at the top: the `badges` command never renders previews
+
     try:
         first_page = get_layout(layout).per_page - start_at + 1
     except ValueError as exc:
