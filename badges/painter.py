@@ -55,22 +55,22 @@ class Painter:
         self.event_name, self.report = event_name, report
         self.label = ""
 
-    def draw(self, badge, rows, x, y):
+    def draw(self, badge, symbol, x, y):
         layout = self.layout
         self.label = f"{badge['first_name']} {badge['last_name']} ({badge['code']})".strip()
         left, bottom, right, top = layout.printable_box(x, y)
         area = Box(left, bottom, right - left, top - bottom)
         trim = Box(x, y, *layout.badge)
         photo = self.photo(badge)
-        symbol = self.qr_box(rows, area, trim, beside=layout.compact or trim.w > trim.h or bool(photo))
-        clear = qr.quiet_zone(rows, symbol.w)
-        qr.draw(self.canvas, rows, symbol.x, symbol.y, symbol.w)
-        above_qr = symbol.top + clear
-        column = Box(area.x, area.y, symbol.x - clear - GAP - area.x, above_qr - area.y)
+        square = self.qr_box(symbol, area, trim, beside=layout.compact or trim.w > trim.h or bool(photo))
+        clear = qr.quiet_zone(symbol, square.w)
+        qr.draw(self.canvas, symbol, square.x, square.y, square.w)
+        above_qr = square.top + clear
+        column = Box(area.x, area.y, square.x - clear - GAP - area.x, above_qr - area.y)
         if photo:
-            size = min(symbol.w, column.w - GAP)
+            size = min(square.w, column.w - GAP)
             if size >= MIN_PHOTO:
-                self.canvas.drawImage(prepared(photo, size, size), area.x, symbol.y, size, size)
+                self.canvas.drawImage(photo, area.x, square.y, size, size)
                 column = Box(area.x + size + GAP, area.y, column.w - size - GAP, column.h)
         details = [badge.get(k) or "" for k in ("pronouns", "role", "organisation")]
         if layout.compact:
@@ -88,14 +88,17 @@ class Painter:
         self.names(badge["first_name"], badge["last_name"], names)
 
     def photo(self, badge):
+        """The headshot prepared for printing at QR size; None without one (or unreadable)."""
         data = badge.get("photo")
-        return data() if callable(data) else data
+        data = data() if callable(data) else data
+        size = self.layout.qr_size
+        return prepared(data, size, size) if data else None
 
-    def qr_box(self, rows, area, trim, beside):
+    def qr_box(self, symbol, area, trim, beside):
         """The symbol's square: bottom right (beside) or bottom centre, inside the
         printable area, its quiet zone TRIM_CLEARANCE inside the trim."""
         size = self.layout.qr_size
-        keep = qr.quiet_zone(rows, size) + TRIM_CLEARANCE
+        keep = qr.quiet_zone(symbol, size) + TRIM_CLEARANCE
         lowest_x, highest_x = max(area.x, trim.x + keep), min(area.right, trim.right - keep) - size
         x = highest_x if beside else min(max(area.x + (area.w - size) / 2, lowest_x), highest_x)
         return Box(x, max(area.y, trim.y + keep), size, size)

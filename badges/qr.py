@@ -10,6 +10,7 @@ import os
 import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .qrmask import best_mask_symbol
@@ -17,6 +18,7 @@ from .qrmask import best_mask_symbol
 QUIET_ZONE = 4  # modules of white around the symbol, as the standard asks
 PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
 CHUNK = 64
+WINDOW = 2048
 
 
 def badge_url(base_url, code):
@@ -32,19 +34,39 @@ def matrix(payload):
     return tuple(bytes(row) for row in best_mask_symbol(payload).matrix)
 
 
-def matrices(payloads):
-    """matrix() for each payload, in order; a long run from a single-threaded process
+@dataclass(frozen=True)
+class Symbol:
+    modules: int  # its width in modules, quiet zone excluded
+    path: str  # PDF path operators drawing it in module units (see draw)
+
+
+@lru_cache(maxsize=4096)
+def symbol(payload):
+    rows = matrix(payload)
+    return Symbol(len(rows), path_operators(rows))
+
+
+def symbols(payloads):
+    """symbol() for each payload, in order; a long run from a single-threaded process
     (the CLI) forks one worker per core. A threaded server computes in-line, since
     forking a process with other threads running is unsafe."""
     payloads = list(payloads)
     workers = os.cpu_count() or 1
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if len(payloads) < PARALLEL_FROM or workers < 2 or not can_fork:
-        yield from map(matrix, payloads)
+        yield from map(symbol, payloads)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(matrix, payloads, chunksize=CHUNK)
+        # A window at a time, the next one already submitted: results never pile up
+        # in memory ahead of the pages (Executor.map submits all it is given at once).
+        windows = (payloads[i:i + WINDOW] for i in range(0, len(payloads), WINDOW))
+        pending = pool.map(symbol, next(windows), chunksize=CHUNK)
+        for window in windows:
+            upcoming = pool.map(symbol, window, chunksize=CHUNK)
+            yield from pending
+            pending = upcoming
+        yield from pending
 
 
 _DARK_RUN = re.compile(rb"\x01+")
@@ -63,20 +85,20 @@ def path_operators(rows):
     return f"{rects} f"
 
 
-def draw(canvas, rows, x, y, size):
+def draw(canvas, symbol, x, y, size):
     """Draw the symbol with its bottom-left corner at (x, y), `size` points wide
     (quiet zone outside that square, so leave QUIET_ZONE modules clear around it).
 
     Written as raw path operators under a module-unit transform: the same one path
     of row runs ReportLab's path API would write, without its per-number overhead."""
-    module = size / len(rows)
+    module = size / symbol.modules
     canvas.saveState()
     canvas.transform(module, 0, 0, -module, x, y + size)  # module units, y down
     canvas.setFillColorRGB(0, 0, 0)
-    canvas.addLiteral(path_operators(rows))
+    canvas.addLiteral(symbol.path)
     canvas.restoreState()
 
 
-def quiet_zone(rows, size):
+def quiet_zone(symbol, size):
     """The clear margin, in points, that a symbol drawn `size` wide needs around it."""
-    return size / len(rows) * QUIET_ZONE
+    return size / symbol.modules * QUIET_ZONE

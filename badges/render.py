@@ -1,7 +1,10 @@
 """Badge PDFs: records in, pages out (painter.py draws each badge)."""
 
+import io
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 
 from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
@@ -10,7 +13,9 @@ from . import qr
 from .fonts import find_chain
 from .layouts import get_layout
 from .painter import Painter, cut_marks
+from .pdfjoin import PdfJoiner
 
+CHUNK_PAGES = 500  # pages per ReportLab document in a long run (about 8 MB of memory)
 # Binary (deflated) streams, not ASCII85 on top: a fifth smaller and faster to write.
 rl_config.useA85 = 0
 SORT_KEYS = {
@@ -43,6 +48,10 @@ def render_badges(badges, out, *, event_name, base_url, layout="4x3in", font_dir
     a long run need not hold every photo in memory). `start_at` skips the first
     positions of the first sheet (to finish a half-used sheet). `on_badge(done,
     total)` is called after each badge is drawn. Output is identical for identical input.
+
+    Up to CHUNK_PAGES pages are one ReportLab document; a longer run is rendered in
+    such chunks, each joined into `out` as soon as it is done (pdfjoin), so memory
+    does not grow with the number of badges.
     """
     layout = get_layout(layout) if isinstance(layout, str) else layout
     badges = list(badges)
@@ -50,31 +59,64 @@ def render_badges(badges, out, *, event_name, base_url, layout="4x3in", font_dir
         raise ValueError("no badges to print")
     if not 1 <= start_at <= layout.per_page:
         raise ValueError(f"--start-at must be between 1 and {layout.per_page} on {layout.name}")
-    canvas = Canvas(os.fspath(out) if isinstance(out, os.PathLike) else out,
-                    pagesize=layout.page, invariant=1, pageCompression=1)
-    canvas.setTitle(f"Badges: {event_name}")
-    canvas.setCreator("Event kiosk")
     report = Report()
-    painter = Painter(canvas, layout, find_chain(font_dir), event_name, report)
-    positions = list(layout.positions())
-    slot = start_at - 1
+    run = Run(layout, find_chain(font_dir), event_name, report, start_at)
     payloads = (qr.badge_url(base_url, badge["code"]) for badge in badges)
-    for badge, rows in zip(badges, qr.matrices(payloads)):
-        if slot == layout.per_page:
-            finish_page(canvas, layout, report)
-            slot = 0
-        painter.draw(badge, rows, *positions[slot])
-        slot += 1
-        report.badges += 1
-        if on_badge:
-            on_badge(report.badges, len(badges))
-    finish_page(canvas, layout, report)
-    canvas.save()
+    drawn = zip(badges, qr.symbols(payloads))
+    first_chunk = CHUNK_PAGES * layout.per_page - (start_at - 1)
+    if len(badges) <= first_chunk:
+        with _binary(out) as stream:
+            run.chunk(drawn, len(badges), stream, on_badge)
+        return report
+    with _binary(out) as stream:
+        joiner = PdfJoiner(stream)
+        size = first_chunk
+        while report.badges < len(badges):
+            chunk = io.BytesIO()
+            run.chunk(islice(drawn, size), len(badges), chunk, on_badge)
+            joiner.add(chunk.getvalue())
+            size = CHUNK_PAGES * layout.per_page
+        joiner.finish()
     return report
 
 
-def finish_page(canvas, layout, report):
-    if layout.cut_marks:
-        cut_marks(canvas, layout)
-    canvas.showPage()
-    report.pages += 1
+@contextmanager
+def _binary(out):
+    """`out` as a binary file: opened (and closed) when it is a path."""
+    if isinstance(out, (str, os.PathLike)):
+        with open(out, "wb") as stream:
+            yield stream
+    else:
+        yield out
+
+
+class Run:
+    """One print run, drawn a chunk (one ReportLab document) at a time."""
+
+    def __init__(self, layout, fonts, event_name, report, start_at):
+        self.layout, self.fonts, self.event_name, self.report = layout, fonts, event_name, report
+        self.slot = start_at - 1
+        self.positions = list(layout.positions())
+
+    def chunk(self, drawn, total, stream, on_badge):
+        canvas = Canvas(stream, pagesize=self.layout.page, invariant=1, pageCompression=1)
+        canvas.setTitle(f"Badges: {self.event_name}")
+        canvas.setCreator("Event kiosk")
+        painter = Painter(canvas, self.layout, self.fonts, self.event_name, self.report)
+        for badge, symbol in drawn:
+            if self.slot == self.layout.per_page:
+                self.finish_page(canvas)
+            painter.draw(badge, symbol, *self.positions[self.slot])
+            self.slot += 1
+            self.report.badges += 1
+            if on_badge:
+                on_badge(self.report.badges, total)
+        self.finish_page(canvas)
+        canvas.save()
+
+    def finish_page(self, canvas):
+        if self.layout.cut_marks:
+            cut_marks(canvas, self.layout)
+        canvas.showPage()
+        self.report.pages += 1
+        self.slot = 0

@@ -264,3 +264,22 @@ def test_parsed_fonts_are_kept_between_runs_keyed_by_file_and_mtime(tmp_path, mo
     monkeypatch.setattr(fonts, "_REGISTERED", {})
     assert render(record, font_dir=tmp_path / "fonts")[0] == parsed
     assert len(set(cache.glob("*.pickle")) - entries) == 1, "a changed file is parsed afresh"
+
+
+def test_a_long_run_is_rendered_in_chunks_and_joined(demo, monkeypatch):
+    """Past CHUNK_PAGES pages a run is rendered a chunk at a time and streamed into one
+    PDF: the same pages as one document would have, every QR in order, deterministic."""
+    import badges.render
+
+    _, records = demo
+    whole = render(records, "avery-l4785-a4", start_at=7)[0]
+    monkeypatch.setattr(badges.render, "CHUNK_PAGES", 1)  # four chunks
+    joined, report = render(records, "avery-l4785-a4", start_at=7)
+    assert joined == render(records, "avery-l4785-a4", start_at=7)[0], "deterministic"
+    pdf, expected = open_pdf(joined), open_pdf(whole)
+    assert len(pdf) == len(expected) == report.pages == 4
+    assert [page_text(page) for page in pdf] == [page_text(page) for page in expected]
+    codes = [symbol.text for page in pdf for symbol in sorted(
+        qr_symbols(page), key=lambda s: slot_of("avery-l4785-a4", s.centre))]
+    assert codes == [badge_url(BASE_URL, r["code"]) for r in records]
+    assert {tuple(round(v) for v in page.get_size()) for page in pdf} == {(595, 842)}
