@@ -8,16 +8,20 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages: badge fonts (Latin, Greek, Cyrillic, Arabic, Hebrew; Chinese and
 # Japanese) for everyone, and the browser for the end-to-end tests.
-FONT_DEBS := fonts-dejavu-core fonts-wqy-microhei
-FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# DejaVu Sans Condensed Bold (fonts-dejavu-extra) prints names: 12 letters fit 80 mm at 28 pt.
+FONT_DEBS := fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
+FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/wqy/wqy-microhei.ttc \
+	/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf
 TEST_DEBS := chromium
+# Server-side badge printing is tested through a real CUPS with the cups-pdf virtual printer.
+CUPS_DEBS := cups printer-driver-cups-pdf
 
-.PHONY: run test bench install install-dev fonts test-system-deps clean
+.PHONY: run test bench install install-dev fonts test-system-deps test-cups clean
 
 run: install fonts
 	$(PY) run.py --demo --host $(HOST) --port $(PORT)
 
-test: install-dev fonts test-system-deps
+test: install-dev fonts test-system-deps test-cups
 	$(PY) -m ruff check kiosk badges tests bench run.py
 	KIOSK_TEST_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
@@ -67,6 +71,13 @@ test-system-deps:
 	  echo "or point at one: make test CHROMIUM=/path/to/chromium"; \
 	  exit 1; \
 	fi
+
+# The printing tests start cupsd themselves when it is not running.
+test-cups:
+	@if [ -x /usr/sbin/cupsd ] && [ -f /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd ]; then exit 0; fi; \
+	echo "Installing $(CUPS_DEBS)"; \
+	if { $(call APT_INSTALL,$(CUPS_DEBS)); }; then exit 0; \
+	else echo "The printing tests need CUPS and cups-pdf (Debian/Ubuntu: apt-get install $(CUPS_DEBS))."; exit 1; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -56,6 +56,16 @@ class Layout:
                 top = self.first[1] + row * self.pitch[1]
                 yield x, page_height - top - self.badge[1]
 
+    @property
+    def cups_page_size(self):
+        """The page size for `lp -o PageSize=...`: without it CUPS prints onto the
+        queue's default paper (A4 or Letter), not the stock."""
+        width, height = self.page
+        for unit, per in (("mm", mm), ("in", inch)):
+            if all(abs(v / per - round(v / per)) < 0.01 for v in (width, height)):
+                return f"Custom.{round(width / per)}x{round(height / per)}{unit}"
+        return f"Custom.{width:g}x{height:g}"
+
     def printable_box(self, x, y):
         """(left, bottom, right, top) of the printable area of the badge whose corner is (x, y)."""
         left, bottom, right, top = self.printable

@@ -5,18 +5,31 @@ kiosk API's single-badge PDF.
 """
 
 import io
+import os
+import re
+import subprocess
+from pathlib import Path
 
 from badges import SORT_KEYS, get_layout, render_badges, sort_badges
 
 from .codes import parse_badge_code
 from .db import now, query, write
-from .errors import Invalid, NotFound
+from .errors import Invalid, KioskError, NotFound
 from .events import get_event
 
 COLUMNS = """id, first_name, last_name, role, organisation, pronouns, code, revoked_at,
              badge_printed_at, photo IS NOT NULL AS has_photo"""
 PREVIEW_DPI = 110
 SORTS = tuple(SORT_KEYS)
+PRINT_TIMEOUT_SECONDS = 30
+CUPS_JOB = re.compile(rb"request id is (\S+)-(\d+)")
+
+
+class PrinterError(KioskError):
+    """The printer did not take the badge; the message says why, for the kiosk's staff."""
+
+    status = 503
+    result = "printer_failed"
 
 
 def select_for_printing(db, event_slug, *, attendees=(), only_unprinted=False, sort="last_name"):
@@ -110,6 +123,35 @@ def badge_pdf(db, event_slug, code, *, base_url, layout, font_dir=None):
     print_badges(db, event_slug, buffer, base_url=base_url, layout=layout, attendees=[code],
                  font_dir=font_dir, record=False)
     return buffer.getvalue()
+
+
+def send_to_printer(command, pdf, timeout=PRINT_TIMEOUT_SECONDS):
+    """Run a kiosk's print command (an argument list; no shell) with the PDF on its
+    standard input. With CUPS `lp`, also check the queue it went to is running: a
+    stopped queue takes the job and keeps it, and the badge would come out later, if
+    ever. Such a job is cancelled. Raises PrinterError with a message for the staff."""
+    try:
+        done = subprocess.run(command, input=pdf, capture_output=True, timeout=timeout, env=_c_locale())
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PrinterError(f"The printer did not take the badge: {exc.strerror or exc}")
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines() or ["the print command failed"]
+        raise PrinterError(f"The printer did not take the badge: {reason[-1]}")
+    job = CUPS_JOB.search(done.stdout)
+    if Path(command[0]).name == "lp" and job:
+        queue = job.group(1).decode()
+        state = subprocess.run(["lpstat", "-p", queue], capture_output=True, text=True, timeout=timeout,
+                               env=_c_locale()).stdout
+        if re.search(rf"^printer {re.escape(queue)} disabled", state, re.M):
+            subprocess.run(["cancel", f"{queue}-{job.group(2).decode()}"], capture_output=True,
+                           timeout=timeout)
+            raise PrinterError(f"The printer queue {queue} is stopped, so the badge was not printed. "
+                               f"Start it again (cupsenable {queue}) and print once more.")
+
+
+def _c_locale():
+    """CUPS tools' messages in English, which is what is matched above."""
+    return {**os.environ, "LC_ALL": "C", "LANG": "C"}
 
 
 def preview_png(db, event_slug, *, layout, start_at=1, **options):

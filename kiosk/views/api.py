@@ -8,7 +8,6 @@ human `message`; a malformed request gets a 4xx, never a 500.
 
 import io
 import shlex
-import subprocess
 
 import segno
 import zxingcpp
@@ -21,7 +20,7 @@ from badges import DEFAULT_LAYOUT
 from .. import __version__
 
 from ..attendees import list_attendees, private_link_by_code
-from ..badge_printing import badge_pdf, record_print
+from ..badge_printing import PrinterError, badge_pdf, record_print, send_to_printer
 from ..checkins import check_in, public_person, walk_in
 from ..connections import pair
 from ..db import get_db
@@ -32,7 +31,6 @@ bp = Blueprint("api", __name__)
 MAX_JSON_BYTES = 64 * 1024
 MAX_FRAME_BYTES = 2 * 1024 * 1024
 SEARCH_LIMIT = 20
-PRINT_TIMEOUT_SECONDS = 30
 
 
 class Forbidden(KioskError):
@@ -192,11 +190,10 @@ def print_badge(slug, code):
     if kiosk["printing"] == "server":
         command = shlex.split(kiosk["print_command"])
         try:
-            subprocess.run(command, input=_badge(slug, code, kiosk), check=True,
-                           capture_output=True, timeout=PRINT_TIMEOUT_SECONDS)
-        except (OSError, subprocess.SubprocessError) as exc:
+            send_to_printer(command, _badge(slug, code, kiosk))
+        except PrinterError as exc:  # a stopped CUPS queue too: see send_to_printer
             current_app.logger.warning("print command failed for kiosk %s: %s", kiosk["name"], exc)
-            return jsonify(result="printer_failed", message="The printer did not take the badge."), 503
+            return jsonify(result=exc.result, message=str(exc)), exc.status
     count = record_print(get_db(), slug, code)
     return jsonify(result="printed", message="Badge printed.", print_count=count)
 
