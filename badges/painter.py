@@ -31,6 +31,7 @@ NAME_FLOOR = 0.6  # a name wraps before it shrinks below 60 % of the size its bo
 LAST_NAME_SHARE = 0.62  # the last name's size against the first name's
 GAP = 2 * mm  # between blocks of text
 MIN_PHOTO = 15 * mm
+MIN_COLUMN = 20 * mm  # the details' column beside a photo
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,16 @@ class Painter:
         left, bottom, right, top = layout.printable_box(x, y)
         area = Box(left, bottom, right - left, top - bottom)
         trim = Box(x, y, *layout.badge)
-        photo = self.photo(badge)
+        photo = self.photo(badge, symbol, area)
         square = self.qr_box(symbol, area, trim, beside=layout.compact or trim.w > trim.h or bool(photo))
         clear = qr.quiet_zone(symbol, square.w)
         qr.draw(self.canvas, symbol, square.x, square.y, square.w)
         above_qr = square.top + clear
         column = Box(area.x, area.y, square.x - clear - GAP - area.x, above_qr - area.y)
         if photo:
-            size = min(square.w, column.w - GAP)
-            if size >= MIN_PHOTO:
-                self.canvas.drawImage(photo, area.x, square.y, size, size)
-                column = Box(area.x + size + GAP, area.y, column.w - size - GAP, column.h)
+            image, size = photo
+            self.canvas.drawImage(image, area.x, square.y, size, size)
+            column = Box(area.x + size + GAP, area.y, column.w - size - GAP, column.h)
         details = [badge.get(k) or "" for k in ("pronouns", "role", "organisation")]
         if layout.compact:
             self.compact(badge, details, area, column, above_qr)
@@ -87,12 +87,16 @@ class Painter:
             names = Box(area.x, block.top, area.w, band_top - GAP * 0.75 - block.top)
         self.names(badge["first_name"], badge["last_name"], names)
 
-    def photo(self, badge):
-        """The headshot prepared for printing at QR size; None without one (or unreadable)."""
+    def photo(self, badge, symbol, area):
+        """(image, size): the headshot, as large as the QR when room allows, left of it
+        with a column for the details between; None without one, when unreadable, or
+        when the stock is too narrow for it (62 mm labels)."""
         data = badge.get("photo")
         data = data() if callable(data) else data
-        size = self.layout.qr_size
-        return prepared(data, size, size) if data else None
+        qr_width = self.layout.qr_size + 2 * qr.quiet_zone(symbol, self.layout.qr_size)
+        size = min(self.layout.qr_size, area.w - qr_width - 2 * GAP - MIN_COLUMN)
+        image = prepared(data, size, size) if data and size >= MIN_PHOTO else None
+        return (image, size) if image else None
 
     def qr_box(self, symbol, area, trim, beside):
         """The symbol's square: bottom right (beside) or bottom centre, inside the

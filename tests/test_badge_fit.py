@@ -8,6 +8,7 @@ import re
 from statistics import median
 
 import pytest
+from PIL import Image
 from reportlab.lib.units import mm
 
 from badges import LAYOUTS, badge_url, qr, render_badges
@@ -19,6 +20,12 @@ TWELVE_LETTERS = ["Bartholomeus", "Konstantinos", "Maximilienne", "Christabella"
 NO_BREAK = ["<script>alert(1)</script>", "Олександра", "Wolfeschlegelsteinhausenbergerdorff"]
 LONG_ORGANISATION = "The National and Kapodistrian University of Athens School of Medicine"
 CODES = ["ABCDEFGHJKMN" + c for c in "PQRSTVWXYZ0123456789"]
+
+
+def headshot():
+    image, out = Image.new("RGB", (600, 800), (40, 60, 90)), io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
 
 
 def person(first, last="Hughes", **details):
@@ -119,6 +126,7 @@ STRESS = [
     person("محمد", "الأحمد", role="FY1", organisation="جامعة القاهرة"),
     person("王小明", "佐藤", role="研究者", organisation="東京大学"),
     *[person(name) for name in NO_BREAK + TWELVE_LETTERS],
+    person("Photo", "Person", role="Speaker", organisation=LONG_ORGANISATION, photo=headshot()),
 ]
 
 

@@ -104,6 +104,7 @@ def test_list_layouts(runner):
     names = [line.split()[0] for line in result.output.splitlines()]
     assert names == ["4x3in", "a6", "brother-62x100", "dymo-30856", "avery-5392-letter",
                      "avery-l4785-a4", "a6-on-a4"]
+    assert "DYMO 30856 badge card, 62 x 103 mm (176 x 292 pt); lp -o PageSize=Custom.176x292" in result.output
 
 
 def test_unknown_glyph_warns_naming_the_attendee(runner, db, tmp_path):
