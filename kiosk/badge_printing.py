@@ -61,13 +61,11 @@ def _named(db, event, name):
 
 
 def _record(db, row):
-    record = dict(row)
+    """The row itself (not a copy: a 50,000-badge run holds every record) with its photo
+    as a function, loaded when drawn, so a long run never holds every photo at once."""
     if row["has_photo"]:
-        # Loaded when drawn, so a 10,000-badge run never holds every photo at once.
-        record["photo"] = lambda: db.execute(
-            "SELECT photo FROM attendees WHERE id = ?", [row["id"]]
-        ).fetchone()[0]
-    return record
+        row["photo"] = lambda: db.execute("SELECT photo FROM attendees WHERE id = ?", [row["id"]]).fetchone()[0]
+    return row
 
 
 def print_badges(db, event_slug, out, *, base_url, layout, attendees=(), only_unprinted=False,
