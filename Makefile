@@ -15,18 +15,28 @@ FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/t
 TEST_DEBS := chromium
 # Server-side badge printing is tested through a real CUPS with the cups-pdf virtual printer.
 CUPS_DEBS := cups printer-driver-cups-pdf
+# The deployment tests run the shipped deploy/ files: Caddy in front of run.py, and
+# systemd-analyze on the units.
+DEPLOY_DEBS := caddy systemd
 
 .PHONY: run test bench install install-dev fonts test-system-deps test-cups clean
 
 run: install fonts
 	$(PY) run.py --demo --host $(HOST) --port $(PORT)
 
-test: install-dev fonts test-system-deps test-cups
+test: install-dev fonts test-system-deps test-deploy-deps test-cups
 	$(PY) -m ruff check kiosk badges tests bench run.py
 	KIOSK_TEST_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-bench: install-dev
-	cd bench && for b in *.py; do [ "$$b" = common.py ] || ../$(PY) $$b || exit 1; done
+# floor_app.py is the bare Flask server request_overhead.py starts, not a benchmark itself.
+bench: install-dev bench-deps
+	cd bench && for b in *.py; do case $$b in common.py|floor_app.py) ;; *) ../$(PY) $$b || exit 1;; esac; done
+
+# wrk drives the request-overhead benchmark (a C load generator leaves the cores to the servers).
+.PHONY: bench-deps
+bench-deps:
+	@command -v wrk >/dev/null || { echo "Installing wrk"; $(call APT_INSTALL,wrk); } || \
+	  { echo "bench/request_overhead.py needs wrk (Debian/Ubuntu: apt-get install wrk)"; exit 1; }
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -78,6 +88,17 @@ test-cups:
 	echo "Installing $(CUPS_DEBS)"; \
 	if { $(call APT_INSTALL,$(CUPS_DEBS)); }; then exit 0; \
 	else echo "The printing tests need CUPS and cups-pdf (Debian/Ubuntu: apt-get install $(CUPS_DEBS))."; exit 1; fi
+
+.PHONY: test-deploy-deps
+test-deploy-deps:
+	@if command -v caddy >/dev/null && command -v systemd-analyze >/dev/null; then exit 0; fi; \
+	echo "Installing $(DEPLOY_DEBS)"; \
+	if { $(call APT_INSTALL,$(DEPLOY_DEBS)); }; then exit 0; \
+	else \
+	  echo "The deployment tests need caddy and systemd-analyze."; \
+	  echo "Install them (Debian/Ubuntu: sudo apt-get install $(DEPLOY_DEBS))."; \
+	  exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

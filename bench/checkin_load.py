@@ -3,7 +3,7 @@ server on loopback.
 
 In one run against one server (python run.py, 8 threads):
   throughput  16 clients in a closed loop: check-ins/s and recorded connections/s
-              (kiosk pair mode), each as a ratio to /healthz/s (goal >= 0.6)
+              (kiosk pair mode); their ratios to a bare Flask floor are request_overhead.py's
   latency     an open loop at 100 check-ins/s for 10 s: p50 and p99 (goal p99 <= 50 ms)
   integrity   afterwards: one check-in per person scanned, an answer stored per nonce, no 5xx
 Every 10th request replays an earlier nonce and every 5th scans someone already in,
@@ -187,8 +187,8 @@ def main():
     print(machine())
     print(f"{CLIENTS} kiosk clients on loopback, waitress with 8 threads")
     print(f"  /healthz                {health_rps:7.0f} requests/s")
-    print(f"  check-ins               {checkin_rps:7.0f} requests/s   ratio {checkin_rps / health_rps:.2f} (goal >= 0.6)")
-    print(f"  connections (pair mode) {pair_rps:7.0f} requests/s   ratio {pair_rps / health_rps:.2f} (goal >= 0.6)")
+    print(f"  check-ins               {checkin_rps:7.0f} requests/s")
+    print(f"  connections (pair mode) {pair_rps:7.0f} requests/s")
     print(f"  at {RATE}/s for {RATE_SECONDS} s:       p50 {cut[49] * 1000:.1f} ms, p99 {cut[98] * 1000:.1f} ms "
           f"(goal p99 <= 50 ms), {len(latencies)} requests")
     print(f"  afterwards: {recorded} connections for {len(pairs)} pairs sent "

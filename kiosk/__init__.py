@@ -1,5 +1,6 @@
 """Event check-in and badge-scanning kiosk service: the Flask application factory."""
 
+import functools
 import logging
 import os
 import secrets
@@ -8,8 +9,8 @@ from pathlib import Path
 
 from flask import Flask, Response, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 # The one place the version lives: pyproject.toml, /healthz, the footer and the CLI read it.
 __version__ = "0.1.0"
@@ -34,19 +35,19 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    # How many reverse proxies (Caddy, nginx) stand in front: their X-Forwarded-* are trusted.
-    "TRUSTED_PROXIES": 0,
     "RATELIMIT_HEADERS_ENABLED": True,
 }
 
 
 def create_app(test_config=None):
     """Build the app: defaults, then KIOSK_* environment variables, then test_config
-    (which may also name an INSTANCE_PATH, where the secret key and uploads live)."""
+    (which may also name an INSTANCE_PATH, where the secret key and uploads live; else
+    KIOSK_INSTANCE_PATH, else instance/ in the checkout)."""
     test_config = test_config or {}
+    instance_path = test_config.get("INSTANCE_PATH") or os.environ.get("KIOSK_INSTANCE_PATH")
     app = Flask(
         __name__,
-        instance_path=test_config.get("INSTANCE_PATH"),
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
@@ -59,14 +60,13 @@ def create_app(test_config=None):
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
     app.config["SECRET_KEY"] = _secret_key(app)
 
+    # Behind a reverse proxy, run.py has waitress put the real client's address and scheme
+    # into the request (KIOSK_TRUSTED_PROXIES): rate limits, Secure cookies and CSRF use them.
     csrf.init_app(app)
-    if app.config["TRUSTED_PROXIES"]:
-        hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from .views.limits import limiter
+    from .views.limits import init_limits
 
-    limiter.init_app(app)
+    init_limits(app)
 
     from . import db
 
@@ -105,16 +105,39 @@ def security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Our own pages get the Referer (Flask-WTF's CSRF check over HTTPS needs it); other
+    # sites get nothing, not even our address.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 
 class SessionOverHTTPS(SecureCookieSessionInterface):
     """The organiser's session cookie is Secure whenever the request came over HTTPS
-    (directly, or through a trusted proxy: KIOSK_TRUSTED_PROXIES)."""
+    (directly, or through the reverse proxy run.py trusts: KIOSK_TRUSTED_PROXIES).
+
+    Most requests (kiosks, phones, /healthz) carry no session cookie: they get an empty
+    session without building a signing serializer, and the serializer, built once per
+    set of keys, is shared by the requests that do."""
 
     def get_cookie_secure(self, app):
         return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+    def open_session(self, app, request):
+        if app.secret_key and request.cookies.get(self.get_cookie_name(app)) is None:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        # Flask's order: fallbacks first, the current key last (it signs).
+        return self._serializer((*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key))
+
+    @functools.lru_cache(maxsize=4)  # one interface per app, a few keys at most
+    def _serializer(self, keys):
+        return URLSafeTimedSerializer(list(keys), salt=self.salt, serializer=self.serializer,
+                                      signer_kwargs={"key_derivation": self.key_derivation,
+                                                     "digest_method": self.digest_method})
 
 
 STORAGE_TROUBLE = ("readonly", "disk is full", "disk i/o error", "unable to open", "database is locked")

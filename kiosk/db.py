@@ -6,14 +6,18 @@ read-then-write work takes SQLite's write lock up front with BEGIN IMMEDIATE,
 which is what keeps two kiosks from racing on the same row.
 """
 
+import logging
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+import click
 import sqlite_utils
 from flask import current_app, g
 
+from .errors import Invalid
 from .schema import MIGRATIONS
 
 BUSY_TIMEOUT_SECONDS = 10
@@ -23,7 +27,14 @@ _THREAD = threading.local()
 
 
 def connect(path):
-    """A sqlite-utils Database on its own connection, with the house pragmas."""
+    """A sqlite-utils Database on its own connection, with the house pragmas. A new
+    database file is readable by its owner only (it holds people's personal data; SQLite
+    gives its -wal and -shm files the same permissions)."""
+    if not os.path.exists(path):
+        try:
+            _create_private(path)
+        except FileExistsError:  # another process created it a moment ago
+            pass
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=True
     )
@@ -93,21 +104,69 @@ def query(db, sql, params=()):
     return [dict(zip(names, values)) for values in cursor]
 
 
+def _create_private(path):
+    """An empty file only its owner may read; a clear error where the folder is missing."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Invalid(f"the folder {folder} does not exist")
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def now():
     """The current UTC time as the ISO string stored in every `*_at` column."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def migrate(db):
-    """Bring the schema to the newest version; safe to run twice or from two processes at once."""
+class DatabaseTooNew(click.ClickException):
+    """The file was written by a newer release: opening it could lose what that release stored."""
+
+
+def migrate(db, path=None):
+    """Bring the schema to the newest version; safe to run twice or from two processes at once.
+
+    All pending migrations run in one transaction: a crash or kill half-way leaves the
+    database exactly as it was, and the next start tries again. Before changing a
+    database that holds data, a copy is written next to it (`kiosk.db.before-vN`, N being
+    the first schema version applied), so an organiser can go back to the release they had."""
     db.conn.execute("PRAGMA journal_mode = WAL")
+    version = _schema_version(db, path)
+    if 0 < version < len(MIGRATIONS) and path and _holds_data(db):
+        # Before the transaction: SQLite cannot copy a database its connection is writing.
+        _keep_copy(db, f"{path}.before-v{version + 1}")
     with write(db):
-        version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+        version = _schema_version(db, path)  # another process may have migrated meanwhile
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in _statements(script):
                 db.conn.execute(statement)
             db.conn.execute(f"PRAGMA user_version = {number}")
     return len(MIGRATIONS)
+
+
+def _schema_version(db, path):
+    version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise DatabaseTooNew(
+            f"{path or 'the database'} was written by a newer release of this service (schema "
+            f"version {version}; this release knows up to {len(MIGRATIONS)}). Run the newer release, "
+            "or restore the backup taken before the upgrade (kiosk.db.before-vN, see README: Upgrading).")
+    return version
+
+
+def _holds_data(db):
+    return db.conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]
+
+
+def _keep_copy(db, path):
+    """The database as it is now (inside the migration's transaction, so exactly what the
+    upgrade starts from)."""
+    if os.path.exists(path):  # an earlier attempt was interrupted: its copy is the original
+        return
+    partial = f"{path}.partial"
+    if os.path.exists(partial):
+        os.unlink(partial)
+    backup(db, partial)
+    os.replace(partial, path)
+    logging.getLogger(__name__).warning("upgrading the database: a copy of it as it was is in %s", path)
 
 
 def _statements(script):
@@ -126,14 +185,16 @@ def init_app(app):
     app.teardown_appcontext(close_db)
     db = connect(app.config["DATABASE"])
     try:
-        migrate(db)
+        migrate(db, app.config["DATABASE"])
     finally:
         db.close()
 
 
 def backup(db, path):
-    """Copy the database to `path` with SQLite's online backup: consistent, and safe
-    while the service is writing. Returns the copy's integrity check ("ok")."""
+    """Copy the database to `path` (a new file, readable by its owner only) with SQLite's
+    online backup: consistent, and safe while the service is writing. Returns the copy's
+    integrity check ("ok")."""
+    _create_private(path)
     target = sqlite3.connect(str(path))
     try:
         db.conn.backup(target, pages=256)

@@ -138,7 +138,7 @@ def test_security_headers_on_every_page(client):
         assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
-        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Referrer-Policy"] == "same-origin"  # never to other sites
 
 
 def test_no_inline_scripts_in_any_template():

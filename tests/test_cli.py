@@ -2,6 +2,7 @@
 
 import json
 import os
+import stat
 import subprocess
 import sys
 
@@ -221,3 +222,12 @@ def test_backup_while_writing_restores_to_a_working_service(app, runner, db, tmp
     assert checkins == copy.execute("SELECT count(*) FROM api_replies").fetchone()[0], "each write whole or absent"
     assert restored.test_client().get("/healthz").status_code == 200
     assert runner.invoke(args=["backup", str(tmp_path / "copy.db")]).exit_code == 1, "never overwrites"
+
+
+def test_backups_and_the_database_are_private_and_a_missing_folder_is_a_clear_error(app, runner, tmp_path):
+    assert stat.S_IMODE(os.stat(app.config["DATABASE"]).st_mode) == 0o600
+    assert runner.invoke(args=["backup", str(tmp_path / "nightly.db")]).exit_code == 0
+    assert stat.S_IMODE((tmp_path / "nightly.db").stat().st_mode) == 0o600
+    missing = runner.invoke(args=["backup", str(tmp_path / "no-such-folder" / "nightly.db")])
+    assert missing.exit_code == 1
+    assert "no-such-folder does not exist" in missing.output and "Traceback" not in missing.output

@@ -8,15 +8,22 @@ they issued, so this test needs no git history.
 """
 
 import json
+import os
 import re
 import shutil
+import signal
 import sqlite3
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from fixtures.build_release_db import snapshot
 from kiosk import create_app
+from kiosk.db import _statements
+from kiosk.schema import MIGRATIONS
 
 FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures").glob("v*") if (p / "kiosk.db").exists())
 
@@ -116,9 +123,109 @@ def open_private_link(client, link):
     return client.get("/me").get_data(as_text=True)
 
 
-def recorded(db):
+def recorded(database):
     """What the fixture recorded, read with today's schema in the same terms as the
     builder's snapshot (by email and badge code, never by id). While the schema still
     has the shape v0.1.0 wrote, the builder's own queries are today's; a migration that
     changes the shape replaces this with queries over the new tables."""
-    return snapshot(db)
+    return snapshot(database)
+
+
+def fixture_copy(tmp_path, release="v0.1.0"):
+    database = tmp_path / "kiosk.db"
+    shutil.copy(Path(__file__).parent / "fixtures" / release / "kiosk.db", database)
+    return database
+
+
+# A migration a later release might ship: it changes data in several statements, so a
+# kill can land half-way. The tests below run the real mechanism with it appended, so they
+# hold whether or not today's MIGRATIONS has steps pending for the fixture.
+LATER_MIGRATION = """
+ALTER TABLE attendees ADD COLUMN later_column TEXT NOT NULL DEFAULT '';
+UPDATE attendees SET later_column = upper(email);
+CREATE TABLE later_table (id INTEGER PRIMARY KEY, attendee_id INTEGER REFERENCES attendees(id));
+INSERT INTO later_table (attendee_id) SELECT id FROM attendees;
+UPDATE attendees SET first_name = first_name || '';
+"""
+
+
+@pytest.fixture
+def later_release(monkeypatch):
+    import kiosk.db
+
+    monkeypatch.setattr(kiosk.db, "MIGRATIONS", [*MIGRATIONS, LATER_MIGRATION])
+    return len(MIGRATIONS) + 1
+
+
+def test_an_upgrade_keeps_a_copy_of_the_database_as_it_was(tmp_path, caplog, later_release):
+    database = fixture_copy(tmp_path)
+    original = database.read_bytes()
+    version = sqlite3.connect(database).execute("PRAGMA user_version").fetchone()[0]
+    assert version < later_release
+    create_app({"DATABASE": str(database), "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "x"})
+    copy = tmp_path / f"kiosk.db.before-v{version + 1}"
+    assert copy.exists(), list(tmp_path.iterdir())
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert sqlite3.connect(copy).execute("PRAGMA user_version").fetchone()[0] == version
+    assert snapshot(copy)["attendees"] == snapshot(database)["attendees"]
+    assert len(copy.read_bytes()) >= len(original) // 2
+    assert str(copy) in caplog.text, "the log says where the copy is"
+
+
+def test_a_new_or_current_database_gets_no_copy(tmp_path):
+    config = {"DATABASE": str(tmp_path / "kiosk.db"), "INSTANCE_PATH": str(tmp_path / "i"), "SECRET_KEY": "x"}
+    create_app(config)
+    create_app(config)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("kiosk.db.before")) == []
+    assert stat.S_IMODE((tmp_path / "kiosk.db").stat().st_mode) == 0o600
+
+
+KILL_MIDWAY = """
+import os, signal, sys
+import kiosk.db as kdb
+statements = kdb._statements
+count = 0
+def dying(script):
+    global count
+    for statement in statements(script):
+        count += 1
+        if count == int(sys.argv[2]):
+            os.kill(os.getpid(), signal.SIGKILL)
+        yield statement
+kdb._statements = dying
+kdb.MIGRATIONS = [*kdb.MIGRATIONS, sys.argv[3]]
+db = kdb.connect(sys.argv[1])
+kdb.migrate(db, sys.argv[1])
+"""
+
+
+def test_a_migration_killed_half_way_leaves_the_database_as_it_was_and_runs_again(tmp_path, later_release):
+    database = fixture_copy(tmp_path)
+    before = snapshot(database)
+    version = before["schema_version"]
+    pending = sum(1 for script in [*MIGRATIONS, LATER_MIGRATION][version:] for _ in _statements(script))
+    killed = subprocess.run([sys.executable, "-c", KILL_MIDWAY, str(database), str(pending - 2), LATER_MIGRATION],
+                            cwd=Path(__file__).parent.parent)
+    assert killed.returncode == -signal.SIGKILL
+    after_kill = snapshot(database)
+    assert after_kill == before, "nothing half-migrated"
+    app = create_app({"DATABASE": str(database), "INSTANCE_PATH": str(tmp_path / "i"), "SECRET_KEY": "x"})
+    db = sqlite3.connect(app.config["DATABASE"])
+    assert db.execute("PRAGMA user_version").fetchone()[0] == later_release > version
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM later_table").fetchone()[0] == len(before["attendees"])
+
+
+def test_a_database_from_a_newer_release_is_refused_with_a_clear_message(tmp_path):
+    database = tmp_path / "kiosk.db"
+    create_app({"DATABASE": str(database), "INSTANCE_PATH": str(tmp_path / "i"), "SECRET_KEY": "x"})
+    sqlite3.connect(database).execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    env = {**os.environ, "KIOSK_DATABASE": str(database), "KIOSK_SECRET_KEY": "x"}
+    cli = subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "version"], env=env,
+                         capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert cli.returncode != 0
+    assert "newer release" in cli.stderr and "Traceback" not in cli.stderr
+    server = subprocess.run([sys.executable, "run.py", "--port", "1"], env=env, capture_output=True, text=True,
+                            cwd=Path(__file__).parent.parent, timeout=30)
+    assert server.returncode != 0
+    assert "newer release" in server.stderr and "Traceback" not in server.stderr

@@ -26,6 +26,7 @@ from ..connections import pair
 from ..db import get_db
 from ..errors import Invalid, KioskError, Unauthorised
 from ..kiosks import authenticate
+from .limits import PER_ADDRESS_CEILING, identity_key, limiter
 
 bp = Blueprint("api", __name__)
 MAX_JSON_BYTES = 64 * 1024
@@ -147,6 +148,8 @@ def activation(slug, code):
 
 
 @bp.get("/api/v1/events/<slug>/attendees")
+@limiter.limit("120 per minute", key_func=identity_key)
+@limiter.limit(PER_ADDRESS_CEILING)
 def attendees(slug):
     """Name search for kiosks. Self-service kiosks see first name, last initial and
     organisation only, and need two letters: enough to find oneself, not to list people."""

@@ -22,7 +22,7 @@ from ..db import get_db, query
 from ..errors import KioskError
 from ..events import get_event
 from ..vcard import vcards
-from .limits import limiter
+from .limits import PER_ADDRESS_CEILING, identity_key, limiter
 
 bp = Blueprint("attendee", __name__)
 COOKIE = "kiosk_attendee"
@@ -43,11 +43,6 @@ def load_attendee():
             g.attendee = connections.identify(get_db(), _signer().loads(signed))
         except BadSignature:
             pass
-
-
-def identity_key():
-    """Rate limits count per attendee where the browser is identified, else per address."""
-    return f"attendee:{g.attendee['id']}" if g.attendee else request.remote_addr
 
 
 @bp.get("/me/<key>")
@@ -141,7 +136,8 @@ def _data_download(data):
 
 @bp.get("/b/<code>")
 @bp.get("/B/<code>")
-@limiter.limit("60 per minute")
+@limiter.limit("60 per minute", key_func=identity_key)
+@limiter.limit(PER_ADDRESS_CEILING)
 def badge(code):
     """The page a badge's QR opens: who this is, and for an attendee of the same
     event, the "I met" button."""
@@ -156,7 +152,7 @@ def badge(code):
 
 @bp.post("/b/<code>")
 @bp.post("/B/<code>")
-@limiter.limit("30 per minute")
+@limiter.limit(PER_ADDRESS_CEILING)
 @limiter.limit("30 per minute", key_func=identity_key)
 def met(code):
     scanned, event = _badge_holder(code)

@@ -9,7 +9,7 @@ from flask import (
 
 from ..db import get_db
 from ..users import authenticate, get_user
-from .limits import limiter
+from .limits import limiter, login_key
 
 bp = Blueprint("auth", __name__)
 
@@ -47,7 +47,8 @@ def organiser_only(view):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=login_key)
+@limiter.limit("30 per minute", methods=["POST"])
 def login():
     if request.method == "POST":
         user = authenticate(get_db(), request.form.get("email", ""), request.form.get("password", ""))

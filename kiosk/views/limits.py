@@ -1,8 +1,53 @@
 """Rate limits (Flask-Limiter, in this process's memory): they slow down guessing of
 badge codes and passwords and keep one phone or address from flooding the service.
-Behind a reverse proxy, set KIOSK_TRUSTED_PROXIES so the real client address counts."""
 
+At a venue every phone on the Wi-Fi shares one address (NAT), so a limit counts per
+identity where the request has one: the attendee a phone belongs to, the kiosk whose
+token it carries, the account a login tries. A generous ceiling per address still stops
+one machine inventing identities. Anonymous visitors count per address. Behind a reverse
+proxy the address is the real client's (run.py trusts KIOSK_TRUSTED_PROXIES).
+"""
+
+from hashlib import sha256
+
+from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+
+
+def init_limits(app):
+    """Limits live on the views that need them (`@limiter.limit`), and each such decorator
+    checks its own limits when its view runs. Flask-Limiter also checks every request in a
+    before_request hook, for application-wide and blueprint limits; this service has none
+    (tests/test_rate_limits.py holds it to that), so the hook only
+    cost every page and kiosk request a third of a bare /healthz."""
+    limiter.init_app(app)
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
+def limits_everywhere(app):
+    """Limits that would apply to every request, or to a whole blueprint: none are set."""
+    manager = limiter.limit_manager
+    return [*manager.application_limits, *manager.default_limits,
+            *(limit for name in app.blueprints for limit in manager.blueprint_limits(app, name))]
+
+# 300 phones behind one address, each opening a few badge pages a minute.
+PER_ADDRESS_CEILING = "1200 per minute"
+
+
+def identity_key():
+    """The attendee this browser belongs to, else the kiosk token it carries, else its address."""
+    attendee = g.get("attendee")
+    if attendee:
+        return f"attendee:{attendee['id']}"
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer ") and header[7:].strip():
+        return "kiosk:" + sha256(header[7:].strip().encode()).hexdigest()
+    return f"address:{request.remote_addr}"
+
+
+def login_key():
+    """The account a login tries, so guessing one password is slow wherever it comes from."""
+    return "login:" + request.form.get("email", "").strip().casefold()
