@@ -15,7 +15,7 @@ from .layouts import get_layout
 from .painter import Painter, cut_marks
 from .pdfjoin import PdfJoiner
 
-CHUNK_PAGES = 500  # pages per ReportLab document in a long run (about 8 MB of memory)
+CHUNK_PAGES = 500  # pages per ReportLab document in a long run: held in memory until joined
 # Binary (deflated) streams, not ASCII85 on top: a fifth smaller and faster to write.
 rl_config.useA85 = 0
 SORT_KEYS = {
