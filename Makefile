@@ -8,21 +8,25 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages: badge fonts (Latin, Greek, Cyrillic, Arabic, Hebrew; Chinese and
 # Japanese) for everyone, and the browser for the end-to-end tests.
-FONT_DEBS := fonts-dejavu-core fonts-wqy-microhei
-FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# DejaVu Sans Condensed Bold (fonts-dejavu-extra) prints names: 12 letters fit 80 mm at 28 pt.
+FONT_DEBS := fonts-dejavu-core fonts-dejavu-extra fonts-wqy-microhei
+FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/wqy/wqy-microhei.ttc \
+	/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf
 TEST_DEBS := chromium
 # npm fetches axe-core (pinned in package-lock.json), which the browser tests inject.
 NODE_DEBS := npm
+# Server-side badge printing is tested through a real CUPS with the cups-pdf virtual printer.
+CUPS_DEBS := cups printer-driver-cups-pdf
 # The deployment tests run the shipped deploy/ files: Caddy in front of run.py, and
 # systemd-analyze on the units.
 DEPLOY_DEBS := caddy systemd
 
-.PHONY: run test bench install install-dev fonts test-system-deps node-deps clean
+.PHONY: run test bench install install-dev fonts test-system-deps node-deps test-cups clean
 
 run: install fonts
 	$(PY) run.py --demo --host $(HOST) --port $(PORT)
 
-test: install-dev fonts test-system-deps test-deploy-deps node-deps
+test: install-dev fonts test-system-deps test-deploy-deps node-deps test-cups
 	$(PY) -m ruff check kiosk badges tests bench run.py
 	KIOSK_TEST_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
@@ -88,6 +92,12 @@ node_modules/.installed: package.json package-lock.json
 	  echo "The accessibility test needs npm (Debian/Ubuntu: sudo apt-get install npm)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+# The printing tests start cupsd themselves when it is not running.
+test-cups:
+	@if [ -x /usr/sbin/cupsd ] && [ -f /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd ]; then exit 0; fi; \
+	echo "Installing $(CUPS_DEBS)"; \
+	if { $(call APT_INSTALL,$(CUPS_DEBS)); }; then exit 0; \
+	else echo "The printing tests need CUPS and cups-pdf (Debian/Ubuntu: apt-get install $(CUPS_DEBS))."; exit 1; fi
 
 .PHONY: test-deploy-deps
 test-deploy-deps:

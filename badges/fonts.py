@@ -8,6 +8,7 @@ OpenType/CFF files (most .otf, Noto CJK) are not candidates.
 """
 
 import os
+import struct
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,11 +17,15 @@ from pathlib import Path
 import arabic_reshaper
 from bidi import get_display
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfbase.ttfonts import TTFError
 
-# (regular file, bold file) in order of preference; the first one found is the primary font.
+from .fontcache import parsed_font
+
+# (regular file, bold file or files) in order of preference; the first one found is the
+# primary font. Names are bold: DejaVu Sans Condensed Bold (fonts-dejavu-extra) fits a
+# 12-letter first name at 28 pt across an 80 mm label, where DejaVu Sans Bold does not.
 CANDIDATES = [
-    ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ("DejaVuSans.ttf", ("DejaVuSansCondensed-Bold.ttf", "DejaVuSans-Bold.ttf")),
     ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
     ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
     ("Arial.ttf", "Arial Bold.ttf"),  # macOS
@@ -39,7 +44,7 @@ SYSTEM_DIRS = [
     os.path.expandvars(r"%LOCALAPPDATA%\Microsoft\Windows\Fonts"),
 ]
 FONT_SUFFIXES = (".ttf", ".ttc")
-_REGISTERED = {}  # path -> (ReportLab font name, glyphs): each file is parsed once per process
+_REGISTERED = {}  # (path, mtime, size) -> (ReportLab font name, glyphs): parsed once per process
 
 
 class NoFontError(RuntimeError):
@@ -53,14 +58,16 @@ class Face:
     glyphs: frozenset = frozenset()
 
     def load(self):
-        """Register with ReportLab on first use: parsing a large CJK font costs ~100 ms."""
+        """Register with ReportLab on first use (a large CJK font takes 50 ms to parse)."""
         if not self.registered_name:
-            if self.path not in _REGISTERED:
+            stat = os.stat(self.path)
+            key = (self.path, stat.st_mtime_ns, stat.st_size)
+            if key not in _REGISTERED:
                 name = f"Badge{len(_REGISTERED)}-" + Path(self.path).stem.replace(" ", "")
-                font = TTFont(name, self.path, subfontIndex=0)
+                font = parsed_font(name, self.path, stat)
                 pdfmetrics.registerFont(font)
-                _REGISTERED[self.path] = name, frozenset(font.face.charToGlyph)
-            self.registered_name, self.glyphs = _REGISTERED[self.path]
+                _REGISTERED[key] = name, frozenset(font.face.charToGlyph)
+            self.registered_name, self.glyphs = _REGISTERED[key]
         return self
 
 
@@ -98,6 +105,44 @@ class FontChain:
         return best.registered_name, drawable, "".join(sorted(map(chr, best_missing)))
 
 
+@lru_cache(maxsize=16384)
+def apparent_scale(font_name, text):
+    """How much larger than the Latin text beside it `text` must be drawn to look the same
+    size, and the (bottom, top) of its glyphs in em (None when it needs no scaling). Arabic letters sit on a
+    body about two thirds the height of a Latin x-height (DejaVu Sans: 750 against 1120
+    font units), so an Arabic name drawn at the Latin size looks a size smaller."""
+    if not any(ARABIC_FORMS[0] <= ch <= ARABIC_FORMS[1] or "\u0600" <= ch <= "\u06ff" for ch in text):
+        return 1.0, None
+    face = pdfmetrics.getFont(font_name).face
+    body = _median([_extent(face, ch)[1] for ch in ARABIC_BODY])
+    latin_x = _extent(face, "x")[1]
+    if not body or not latin_x:
+        return 1.0, None
+    extents = [_extent(face, ch) for ch in text if not ch.isspace()]
+    return latin_x / body, (min(e[0] for e in extents), max(e[1] for e in extents))
+
+
+ARABIC_FORMS = ("\ufb50", "\ufeff")  # presentation forms, as drawn after shaping
+ARABIC_BODY = "\ufee4\ufeb4\ufeec"  # medial meem, seen, heh: the height of the letters' body
+
+
+def _extent(face, char):
+    """(bottom, top) of a character's glyph in em (0, 0 for an empty or missing glyph)."""
+    glyph = face.charToGlyph.get(ord(char))
+    if glyph is None or "glyf" not in face.table or glyph + 1 >= len(face.glyphPos):
+        return 0.0, 0.0
+    start = face.table["glyf"]["offset"] + face.glyphPos[glyph]
+    if face.glyphPos[glyph] == face.glyphPos[glyph + 1]:
+        return 0.0, 0.0
+    _contours, _x_min, y_min, _x_max, y_max = struct.unpack(">hhhhh", face._ttf_data[start:start + 10])
+    return y_min / face.unitsPerEm, y_max / face.unitsPerEm
+
+
+def _median(values):
+    values = sorted(v for v in values if v)
+    return values[len(values) // 2] if values else 0
+
+
 def find_chain(font_dir=None):
     """The fonts of this system, with those in `font_dir` first."""
     chain = FontChain()
@@ -107,10 +152,12 @@ def find_chain(font_dir=None):
                 chain.regular.append(Face(str(path)))
                 chain.bold.append(Face(str(path)))
     index = _index_system_fonts()
-    for regular, bold in CANDIDATES:
+    for regular, bolds in CANDIDATES:
         if regular.lower() in index:
             chain.regular.append(Face(index[regular.lower()]))
-            chain.bold.append(Face(index.get(bold.lower(), index[regular.lower()])))
+            bolds = (bolds,) if isinstance(bolds, str) else bolds
+            bold = next((index[b.lower()] for b in bolds if b.lower() in index), index[regular.lower()])
+            chain.bold.append(Face(bold))
     if not chain.regular:
         raise NoFontError(
             "no TrueType font found: install DejaVu Sans (Debian: fonts-dejavu-core) "

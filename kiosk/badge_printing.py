@@ -5,14 +5,16 @@ kiosk API's single-badge PDF.
 """
 
 import io
-
-import pypdfium2
+import os
+import re
+import subprocess
+from pathlib import Path
 
 from badges import LAYOUTS, SORT_KEYS, get_layout, render_badges, sort_badges
 
 from .codes import parse_badge_code
 from .db import now, query, write
-from .errors import Invalid, NotFound
+from .errors import Invalid, KioskError, NotFound
 from .events import get_event
 
 COLUMNS = """id, first_name, last_name, role, organisation, pronouns, code, revoked_at,
@@ -20,6 +22,16 @@ COLUMNS = """id, first_name, last_name, role, organisation, pronouns, code, revo
 PREVIEW_DPI = 110
 SORTS = tuple(SORT_KEYS)
 LAYOUT_NAMES = tuple(LAYOUTS)
+
+PRINT_TIMEOUT_SECONDS = 30
+CUPS_JOB = re.compile(rb"request id is (\S+)-(\d+)")
+
+
+class PrinterError(KioskError):
+    """The printer did not take the badge; the message says why, for the kiosk's staff."""
+
+    status = 503
+    result = "printer_failed"
 
 
 def select_for_printing(db, event_slug, *, attendees=(), only_unprinted=False, sort="last_name"):
@@ -53,13 +65,11 @@ def _named(db, event, name):
 
 
 def _record(db, row):
-    record = dict(row)
+    """The row itself (not a copy: a 50,000-badge run holds every record) with its photo
+    as a function, loaded when drawn, so a long run never holds every photo at once."""
     if row["has_photo"]:
-        # Loaded when drawn, so a 10,000-badge run never holds every photo at once.
-        record["photo"] = lambda: db.execute(
-            "SELECT photo FROM attendees WHERE id = ?", [row["id"]]
-        ).fetchone()[0]
-    return record
+        row["photo"] = lambda: db.execute("SELECT photo FROM attendees WHERE id = ?", [row["id"]]).fetchone()[0]
+    return row
 
 
 def print_badges(db, event_slug, out, *, base_url, layout, attendees=(), only_unprinted=False,
@@ -128,9 +138,39 @@ def check_choice(layout, sort, start_at):
         raise Invalid(f"the start position must be a number from 1 to {per_page}: "
                       f"{layout} has {per_page} badge{'s' if per_page > 1 else ''} on a page")
 
+def send_to_printer(command, pdf, timeout=PRINT_TIMEOUT_SECONDS):
+    """Run a kiosk's print command (an argument list; no shell) with the PDF on its
+    standard input. With CUPS `lp`, also check the queue it went to is running: a
+    stopped queue takes the job and keeps it, and the badge would come out later, if
+    ever. Such a job is cancelled. Raises PrinterError with a message for the staff."""
+    try:
+        done = subprocess.run(command, input=pdf, capture_output=True, timeout=timeout, env=_c_locale())
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PrinterError(f"The printer did not take the badge: {exc.strerror or exc}")
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines() or ["the print command failed"]
+        raise PrinterError(f"The printer did not take the badge: {reason[-1]}")
+    job = CUPS_JOB.search(done.stdout)
+    if Path(command[0]).name == "lp" and job:
+        queue = job.group(1).decode()
+        state = subprocess.run(["lpstat", "-p", queue], capture_output=True, text=True, timeout=timeout,
+                               env=_c_locale()).stdout
+        if re.search(rf"^printer {re.escape(queue)} disabled", state, re.M):
+            subprocess.run(["cancel", f"{queue}-{job.group(2).decode()}"], capture_output=True,
+                           timeout=timeout)
+            raise PrinterError(f"The printer queue {queue} is stopped, so the badge was not printed. "
+                               f"Start it again (cupsenable {queue}) and print once more.")
+
+
+def _c_locale():
+    """CUPS tools' messages in English, which is what is matched above."""
+    return {**os.environ, "LC_ALL": "C", "LANG": "C"}
+
 
 def preview_png(db, event_slug, *, layout, start_at=1, **options):
     """The first page of a print run as a PNG, for the organiser to check before printing."""
+    import pypdfium2  # here, not at the top: the `badges` command never renders previews
+
     try:
         first_page = get_layout(layout).per_page - start_at + 1
     except ValueError as exc:

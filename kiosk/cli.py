@@ -308,7 +308,7 @@ def badges_command(slug, output, layout, attendees, only_unprinted, start_at, so
     """Write a PDF of badges for printing, and record that they were printed."""
     if list_layouts:
         for layout in LAYOUTS.values():
-            click.echo(f"{layout.name:18} {layout.description}")
+            click.echo(f"{layout.name:18} {layout.description}; lp -o PageSize={layout.cups_page_size}")
         return
     if not slug or not output:
         raise click.UsageError("give the event SLUG and -o FILE (or --list-layouts)")

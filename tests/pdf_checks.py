@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2
+from PIL import Image
 import pypdfium2.raw as pdfium_raw
 import zxingcpp
 
@@ -61,6 +62,48 @@ def char_boxes(page):
         char = chr(pdfium_raw.FPDFText_GetUnicode(text, i))
         if not char.isspace():
             yield char, text.get_charbox(i)
+
+
+@dataclass
+class Glyph:
+    char: str
+    size: float  # the font size it is drawn at, in points
+    box: tuple  # (left, bottom, right, top) of its ink, points
+
+
+def glyphs(page):
+    """Every drawn character with its font size, as a PDF reader reports them."""
+    text = page.get_textpage()
+    for i in range(text.count_chars()):
+        char = chr(pdfium_raw.FPDFText_GetUnicode(text, i))
+        char = "-" if char in "\x02\ufffe" else char  # pdfium's marks for a hyphen ending a line
+        if not char.isspace():
+            yield Glyph(char, pdfium_raw.FPDFText_GetFontSize(text, i), text.get_charbox(i))
+
+
+def ink_outside(page, allowed, within=None, dpi=DPI):
+    """Dark pixels (grey below 200) outside every (left, bottom, right, top) box of
+    `allowed` (and inside `within`, when given), in points: the bounding box of those
+    pixels, or None. A pixel touching an allowed box counts as inside (anti-aliasing)."""
+    image = page_image(page, dpi).convert("L").point(lambda v: 255 if v < 200 else 0)
+    scale, height = dpi / 72, page.get_size()[1]
+
+    def pixels(left, bottom, right, top, grow):
+        return (int(left * scale) - grow, int((height - top) * scale) - grow,
+                int(right * scale) + 1 + grow, int((height - bottom) * scale) + 1 + grow)
+
+    for box in allowed:
+        image.paste(0, pixels(*box, grow=1))
+    if within:
+        region = pixels(*within, grow=-1)
+        cropped = Image.new("L", image.size, 0)
+        cropped.paste(image.crop(region), region[:2])
+        image = cropped
+    found = image.getbbox()
+    if found is None:
+        return None
+    x0, y0, x1, y1 = found
+    return x0 / scale, height - y1 / scale, x1 / scale, height - y0 / scale
 
 
 def to_unicode_targets(data):

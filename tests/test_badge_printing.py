@@ -104,6 +104,7 @@ def test_list_layouts(runner):
     names = [line.split()[0] for line in result.output.splitlines()]
     assert names == ["4x3in", "a6", "brother-62x100", "dymo-30856", "avery-5392-letter",
                      "avery-l4785-a4", "a6-on-a4"]
+    assert "DYMO 30856 badge card, 62 x 103 mm (176 x 292 pt); lp -o PageSize=Custom.176x292" in result.output
 
 
 def test_unknown_glyph_warns_naming_the_attendee(runner, db, tmp_path):
@@ -228,3 +229,18 @@ def test_a_bad_photo_is_refused(organiser, people, db, data):
     page = response.get_data(as_text=True)
     assert "not a photo" in page or "larger than 5 MB" in page
     assert db.execute("SELECT photo FROM attendees WHERE id = ?", [attendee["id"]]).fetchone()[0] is None
+
+
+def test_a_cli_command_loads_no_preview_renderer_and_hashes_nothing(tmp_path):
+    """`flask badges` starts the app like any command: no PDF rasteriser (previews only)
+    and no password hash made (logins only) before it does any work."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys, kiosk; from kiosk import users; "
+              f"kiosk.create_app({{'INSTANCE_PATH': {str(tmp_path)!r}, 'SECRET_KEY': 'x'}}); "
+              "print('pypdfium2' in sys.modules, users._dummy_hash.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "0"], done.stderr

@@ -293,7 +293,7 @@ def test_server_side_printing_runs_the_print_command(door, tmp_path):
     assert out.read_bytes().startswith(b"%PDF")
     bad = create_kiosk(door.db, "today", "Broken printer", printing="server", print_command="false")[1]
     response = door.post(f"badges/{code}/print", {}, token=bad)
-    assert response.status_code == 409 and response.get_json()["result"] == "printer_failed"
+    assert response.status_code == 503 and response.get_json()["result"] == "printer_failed"
 
 
 def test_camera_frame_is_decoded_on_the_server(door, app):

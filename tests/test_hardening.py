@@ -186,7 +186,7 @@ def test_a_failing_printer_is_reported_to_the_kiosk_and_nothing_counted(door, db
     script.chmod(0o700)
     token = create_kiosk(db, "today", "Jammed", printing="server", print_command=str(script))[1]
     answer = client.post(f"/api/v1/events/today/badges/{people['zoe']['code']}/print", headers=bearer(token), json={})
-    assert answer.status_code == 409
+    assert answer.status_code == 503
     assert answer.get_json()["message"] == (
         f"The printer did not take the badge: {script} exited with status 3: lp: printer QL800 is out of labels")
     assert db.execute("SELECT print_count FROM attendees WHERE id = ?", [people["zoe"]["id"]]).fetchone()[0] == 0

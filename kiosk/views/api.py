@@ -7,7 +7,6 @@ human `message`; a malformed request gets a 4xx, never a 500.
 """
 
 import io
-import subprocess
 
 import segno
 import zxingcpp
@@ -20,7 +19,7 @@ from badges import DEFAULT_LAYOUT
 from .. import __version__
 
 from ..attendees import list_attendees
-from ..badge_printing import badge_pdf, record_print
+from ..badge_printing import PrinterError, badge_pdf, record_print, send_to_printer
 from ..checkins import check_in, public_person, walk_in
 from ..codes import parse_badge_code
 from ..connections import pair
@@ -35,7 +34,6 @@ bp = Blueprint("api", __name__)
 MAX_JSON_BYTES = 64 * 1024
 MAX_FRAME_BYTES = 2 * 1024 * 1024
 SEARCH_LIMIT = 20
-PRINT_TIMEOUT_SECONDS = 30
 
 
 class Forbidden(KioskError):
@@ -229,30 +227,13 @@ def print_badge(slug, code):
     """Count a print; on a kiosk set to server printing, print here with its command."""
     kiosk = require_kiosk(slug)
     if kiosk["printing"] == "server":
-        pdf = _badge(slug, code, kiosk)
-        failure = run_print_command(print_command(kiosk, current_app.config["PRINT_COMMAND"]), pdf)
-        if failure:
-            current_app.logger.warning("print command failed for kiosk %s: %s", kiosk["name"], failure)
-            return jsonify(result="printer_failed", message=f"The printer did not take the badge: {failure}"), 409
+        try:
+            send_to_printer(print_command(kiosk, current_app.config["PRINT_COMMAND"]), _badge(slug, code, kiosk))
+        except PrinterError as exc:  # a stopped CUPS queue too: see send_to_printer
+            current_app.logger.warning("print command failed for kiosk %s: %s", kiosk["name"], exc)
+            return jsonify(result=exc.result, message=str(exc)), exc.status
     count = record_print(get_db(), slug, code)
     return jsonify(result="printed", message="Badge printed.", print_count=count)
-
-
-def run_print_command(argv, pdf):
-    """Run the print command (an argument list, no shell) with the PDF on its standard
-    input; what went wrong, in a few words, or "" when it printed."""
-    if not argv:
-        return "this kiosk has no print command (create-kiosk --print-command, or KIOSK_PRINT_COMMAND)"
-    try:
-        done = subprocess.run(argv, input=pdf, capture_output=True, timeout=PRINT_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        return f"{argv[0]} did not finish within {PRINT_TIMEOUT_SECONDS} s"
-    except OSError as exc:
-        return f"{argv[0]} could not start ({exc.strerror})"
-    if done.returncode:
-        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        return f"{argv[0]} exited with status {done.returncode}" + (f": {said[-1][:200]}" if said else "")
-    return ""
 
 
 @bp.post("/api/v1/events/<slug>/decode")
