@@ -143,13 +143,19 @@ def send_to_printer(command, pdf, timeout=PRINT_TIMEOUT_SECONDS):
     standard input. With CUPS `lp`, also check the queue it went to is running: a
     stopped queue takes the job and keeps it, and the badge would come out later, if
     ever. Such a job is cancelled. Raises PrinterError with a message for the staff."""
+    if not command:
+        raise PrinterError("The printer did not take the badge: this kiosk has no print command "
+                           "(create-kiosk --print-command, or KIOSK_PRINT_COMMAND)")
     try:
         done = subprocess.run(command, input=pdf, capture_output=True, timeout=timeout, env=_c_locale())
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PrinterError(f"The printer did not take the badge: {exc.strerror or exc}")
+    except subprocess.TimeoutExpired:
+        raise PrinterError(f"The printer did not take the badge: {command[0]} did not finish within {timeout} s")
+    except OSError as exc:
+        raise PrinterError(f"The printer did not take the badge: {command[0]} could not start ({exc.strerror})")
     if done.returncode != 0:
-        reason = done.stderr.decode(errors="replace").strip().splitlines() or ["the print command failed"]
-        raise PrinterError(f"The printer did not take the badge: {reason[-1]}")
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise PrinterError(f"The printer did not take the badge: {command[0]} exited with status "
+                           f"{done.returncode}" + (f": {said[-1][:200]}" if said else ""))
     job = CUPS_JOB.search(done.stdout)
     if Path(command[0]).name == "lp" and job:
         queue = job.group(1).decode()
