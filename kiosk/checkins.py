@@ -22,13 +22,14 @@ def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=
     into the event). `code_text` is a bare code or a scanned badge URL, any case;
     `by_search` marks a check-in from a self-service name search."""
     check_nonce(nonce)
+    code, moment = parse_badge_code(code_text), _moment(at)  # before the write lock: it covers SQL only
     event = get_event(db, event_slug)
     workshop_row = _workshop(db, event, kiosk, workshop)
     with write(db):
         earlier = replayed(db, nonce, kiosk)
         if earlier:
             return earlier
-        answer = _check_in(db, event, code_text, workshop_row, _moment(at), kiosk, by_search)
+        answer = _check_in(db, event, code, workshop_row, moment, kiosk, by_search)
         remember(db, nonce, kiosk, answer)
     return answer
 
@@ -122,13 +123,10 @@ def _moment(at):
         raise Invalid(f"'at' {at!r} is out of range")
 
 
-def _check_in(db, event, code_text, workshop, moment, kiosk, by_search):
-    code = parse_badge_code(code_text)
-    found = query(db, "SELECT * FROM attendees WHERE event_id = ? AND code = ?",
-                  [event["id"], code]) if code else []
-    if not found:
+def _check_in(db, event, code, workshop, moment, kiosk, by_search):
+    attendee = badge_holder(db, event, code)
+    if attendee is None:
         return Answer(404, "unknown", "Unknown badge: this code is not one of this event's badges.")
-    attendee = found[0]
     person = public_person(attendee)
     if attendee["revoked_at"]:
         return Answer(409, "revoked", "This badge has been revoked. Please see the registration desk.",
@@ -152,20 +150,34 @@ def _check_in(db, event, code_text, workshop, moment, kiosk, by_search):
 
 
 def _record(db, event, attendee, workshop, stamp, kiosk, by_search):
-    """(True, time) for a new check-in, (False, earlier time) when there was one."""
+    """(True, time) for a new check-in, (False, earlier time) when there was one. The
+    insert comes first (checkins_once makes a repeat do nothing): one statement for the
+    common case, a second only for someone already in."""
     workshop_id = workshop["id"] if workshop else None
+    inserted = db.execute(
+        "INSERT INTO checkins (event_id, attendee_id, workshop_id, kiosk_id, at, by_search) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING at",
+        [event["id"], attendee["id"], workshop_id, kiosk["id"] if kiosk else None, stamp, int(by_search)],
+    ).fetchone()
+    if inserted:
+        return True, stamp
     earlier = db.execute(
         "SELECT at FROM checkins WHERE attendee_id = ? AND coalesce(workshop_id, 0) = ?",
         [attendee["id"], workshop_id or 0],
     ).fetchone()
-    if earlier:
-        return False, earlier[0]
-    db.execute(
-        "INSERT INTO checkins (event_id, attendee_id, workshop_id, kiosk_id, at, by_search) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [event["id"], attendee["id"], workshop_id, kiosk["id"] if kiosk else None, stamp, int(by_search)],
-    )
-    return True, stamp
+    return False, earlier[0]
+
+
+# What a scan needs of its badge's holder; never the photo (a blob of tens of KB).
+BADGE_HOLDER = """SELECT id, event_id, first_name, last_name, organisation, role, pronouns, code,
+                          badge_printed_at, print_count, revoked_at, allow_scan
+                   FROM attendees WHERE event_id = ? AND code = ?"""
+
+
+def badge_holder(db, event, code):
+    """The attendee holding this (parsed) badge code in this event, for a scan; or None."""
+    rows = query(db, BADGE_HOLDER, [event["id"], code]) if code else []
+    return rows[0] if rows else None
 
 
 def is_open(event, moment):

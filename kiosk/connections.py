@@ -12,7 +12,7 @@ A contact's email and LinkedIn are shown only where that contact agreed to share
 from datetime import datetime, timezone
 
 from .attendees import web_link
-from .checkins import is_open, per_ten_minutes, public_person
+from .checkins import badge_holder, is_open, per_ten_minutes, public_person
 from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Invalid, NotFound
@@ -25,10 +25,7 @@ CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest
 
 
 def attendee_by_code(db, event, code_text):
-    code = parse_badge_code(code_text)
-    rows = query(db, "SELECT * FROM attendees WHERE event_id = ? AND code = ?",
-                 [event["id"], code]) if code else []
-    return rows[0] if rows else None
+    return badge_holder(db, event, parse_badge_code(code_text))
 
 
 def clean_tags(tags):
@@ -39,10 +36,16 @@ def clean_tags(tags):
 def record(db, event_slug, scanner, scanned_code, *, via, note="", tags=(), workshop=None,
            nonce=None, kiosk=None):
     """Record that `scanner` (an attendee row) met the holder of `scanned_code`."""
+    return record_at(db, get_event(db, event_slug), scanner, scanned_code, via=via, note=note, tags=tags,
+                     workshop=workshop, nonce=nonce, kiosk=kiosk)
+
+
+def record_at(db, event, scanner, scanned_code, *, via, note="", tags=(), workshop=None, nonce=None,
+              kiosk=None):
+    """`record` for an event row the caller has already read."""
     if nonce is not None:
         check_nonce(nonce)
     note = " ".join(str(note or "").split())[:NOTE_LIMIT]
-    event = get_event(db, event_slug)
     workshop_row = get_workshop(db, event, workshop) if workshop else None
     with write(db):
         earlier = replayed(db, nonce, kiosk) if nonce else None
@@ -73,25 +76,25 @@ def _record(db, event, scanner, scanned_code, via, note, tags, workshop):
         # Pair mode exchanges details both ways, so the first badge's holder must agree too.
         return Answer(403, "not_allowed", f"{scanner['first_name']} has chosen not to exchange details.",
                       attendee=public_person(scanner))
+    stamp = now()
+    workshop_id = workshop["id"] if workshop else _shared_workshop(db, scanner, scanned, stamp)
+    # Insert first: a new meeting (the common case) is one statement; a repeat does nothing here.
+    if db.execute(
+        """INSERT INTO connections (event_id, scanner_id, scanned_id, workshop_id, via, note, tags, at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id""",
+        [event["id"], scanner["id"], scanned["id"], workshop_id, via, note, tags, stamp],
+    ).fetchone():
+        return Answer(201, "created", f"Saved: you met {first}.", attendee=person)
     existing = db.execute(
         "SELECT id, note, tags FROM connections WHERE event_id = ? AND scanner_id = ? AND scanned_id = ?",
         [event["id"], scanner["id"], scanned["id"]],
     ).fetchone()
-    if existing:
-        merged_note = existing[1] if not note or note in existing[1] else " ".join(
-            part for part in (existing[1], note) if part)
-        merged_tags = clean_tags(set(existing[2].split(",")) | set(tags.split(",")))
-        db.execute("UPDATE connections SET note = ?, tags = ? WHERE id = ?",
-                   [merged_note[:NOTE_LIMIT], merged_tags, existing[0]])
-        return Answer(200, "already", f"You had already saved {first}.", attendee=person)
-    stamp = now()
-    workshop_id = workshop["id"] if workshop else _shared_workshop(db, scanner, scanned, stamp)
-    db.execute(
-        """INSERT INTO connections (event_id, scanner_id, scanned_id, workshop_id, via, note, tags, at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        [event["id"], scanner["id"], scanned["id"], workshop_id, via, note, tags, stamp],
-    )
-    return Answer(201, "created", f"Saved: you met {first}.", attendee=person)
+    merged_note = existing[1] if not note or note in existing[1] else " ".join(
+        part for part in (existing[1], note) if part)
+    merged_tags = clean_tags(set(existing[2].split(",")) | set(tags.split(",")))
+    db.execute("UPDATE connections SET note = ?, tags = ? WHERE id = ?",
+               [merged_note[:NOTE_LIMIT], merged_tags, existing[0]])
+    return Answer(200, "already", f"You had already saved {first}.", attendee=person)
 
 
 def _shared_workshop(db, scanner, scanned, moment):
@@ -116,8 +119,8 @@ def pair(db, event_slug, scanner_code, scanned_code, nonce, *, kiosk=None, works
     if scanner is None:
         raise NotFound("the first badge is not one of this event's badges")
     workshop = workshop or (kiosk["workshop"] if kiosk else None)
-    return record(db, event_slug, scanner, scanned_code, via="kiosk", note=note, nonce=nonce,
-                  kiosk=kiosk, workshop=workshop)
+    return record_at(db, event, scanner, scanned_code, via="kiosk", note=note, nonce=nonce,
+                     kiosk=kiosk, workshop=workshop)
 
 
 def contact_fields(other):

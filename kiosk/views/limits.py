@@ -8,9 +8,11 @@ one machine inventing identities. Anonymous visitors count per address. Behind a
 proxy the address is the real client's (run.py trusts KIOSK_TRUSTED_PROXIES).
 """
 
+import functools
 from hashlib import sha256
 
 from flask import g, request
+from flask.globals import request_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -21,10 +23,31 @@ def init_limits(app):
     """Limits live on the views that need them (`@limiter.limit`), and each such decorator
     checks its own limits when its view runs. Flask-Limiter also checks every request in a
     before_request hook, for application-wide and blueprint limits; this service has none
-    (tests/test_rate_limits.py holds it to that), so the hook only
-    cost every page and kiosk request a third of a bare /healthz."""
+    (tests/test_rate_limits.py holds it to that), so the hook only cost every page and
+    kiosk request a third of a bare /healthz. Its after-request (rate-limit headers) and
+    teardown hooks stay, but run only for requests a limit was checked on."""
     limiter.init_app(app)
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    if app.config.get("RATELIMIT_ENABLED", True):
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
+    for hooks in (app.after_request_funcs[None], app.teardown_request_funcs[None]):
+        hooks[:] = [_only_when_limited(hook) if _is_limiters(hook) else hook for hook in hooks]
+
+
+def _is_limiters(hook):
+    return getattr(getattr(hook, "func", hook), "__qualname__", "").startswith("Limiter.")
+
+
+def _only_when_limited(hook):
+    """Flask-Limiter keeps a request's limit state on the request context, made by the
+    first limit check; a request without one has no headers to add and nothing to reset."""
+
+    @functools.wraps(hook)
+    def run(value):
+        if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+            return hook(value)
+        return value
+
+    return run
 
 
 def limits_everywhere(app):
