@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for,
+    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session,
+    url_for,
 )
 
 from ..db import get_db
@@ -24,6 +25,8 @@ def load_user():
     """g.user: the logged-in account, while its session is live: signed with the account's
     current session version (logout and a new password raise it) and under 16 hours old."""
     g.user = None
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return  # kiosks, phones, /healthz: no account, and no session to open (Vary: Cookie is always sent)
     user_id = session.get("user_id")
     if user_id is None:
         return
