@@ -23,6 +23,11 @@ class Conflict(KioskError):
     result = "conflict"
 
 
+class Forbidden(KioskError):
+    status = 403
+    result = "not_allowed"
+
+
 class Unauthorised(KioskError):
     status = 401
     result = "unauthorised"
