@@ -11,7 +11,7 @@ from PIL import Image, ImageOps
 
 from .codes import new_badge_code, new_private_key
 from .db import now, query, write
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import get_event
 from .images import decoding, open_image
 from .phones import end_all_sessions
@@ -178,11 +178,16 @@ def add_attendee(db, event_slug, values, source="organiser"):
     return find_attendee(db, event_slug, record["email"])
 
 
-def update_attendee(db, event_slug, attendee_id, values, source="organiser"):
+def update_attendee(db, event_slug, attendee_id, values, source="organiser", *, may_change_email=True):
+    """Correct an attendee's details. `may_change_email` False (staff accounts): the email
+    stays, since it is where the private link goes (the lost-link page mails it there)."""
     event = get_event(db, event_slug)
     record = _require_clean(values, event)
     with write(db):
         current = get_attendee(db, event, attendee_id)
+        if not may_change_email and record["email"].casefold() != current["email"].casefold():
+            raise Forbidden("only an organiser can change an attendee's email: it is where their "
+                            "private link is sent")
         other = _find_id_by_email(db, event, record["email"])
         if other and other != current["id"]:
             raise Conflict(f"{record['email']} belongs to another attendee")

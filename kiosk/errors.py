@@ -18,6 +18,11 @@ class NotFound(KioskError):
     result = "not_found"
 
 
+class Forbidden(KioskError):
+    status = 403
+    result = "forbidden"
+
+
 class Conflict(KioskError):
     status = 409
     result = "conflict"

@@ -27,11 +27,16 @@ class Busy(KioskError):
     result = "busy"
 
 
+ACCEPTED_FORMATS = ("JPEG", "PNG")
+
+
 def open_image(data, *, max_pixels=MAX_PIXELS, refusal="the file is not a JPEG or PNG image"):
     """The image in `data`, its header read but no pixel decoded yet; Invalid when it is
     not an image or declares more than `max_pixels`."""
     try:
-        image = Image.open(io.BytesIO(data))
+        # Only the two formats asked for: Pillow would otherwise hand EPS/PS to Ghostscript
+        # (a separate process, without a time limit) and read a dozen other formats.
+        image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise Invalid(refusal)
     if image.width * image.height > max_pixels:

@@ -61,6 +61,22 @@ def test_a_decompression_bomb_is_refused_at_once_by_decode_and_photo_upload(door
     assert db.execute("SELECT photo FROM attendees WHERE id = ?", [people["zoe"]["id"]]).fetchone()[0] is None
 
 
+def test_only_jpeg_and_png_are_read_so_no_postscript_reaches_ghostscript(door, db):
+    """Pillow hands EPS to Ghostscript (a process without a time limit); the camera frame
+    and the photo upload read JPEG and PNG only."""
+    client, people, token = door
+    eps = (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n0 1 3000000 {pop} for\nshowpage\n")
+    gif = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(gif, "GIF")
+    for data in (eps, gif.getvalue()):
+        started = time.monotonic()
+        answer = client.post("/api/v1/events/today/decode", data=data, headers=bearer(token))
+        assert answer.status_code == 400 and "JPEG or PNG" in answer.get_json()["message"]
+        with pytest.raises(Invalid):
+            set_photo(db, "today", people["zoe"]["id"], data)
+        assert time.monotonic() - started < 1
+
+
 def test_only_a_few_images_decode_at_once_and_the_rest_are_told_to_retry(door, monkeypatch):
     client, _, token = door
     monkeypatch.setattr(images, "WAIT_SECONDS", 0.2)

@@ -80,6 +80,53 @@ def test_self_service_search_needs_two_letters_and_returns_no_badge_code(client,
     assert db.execute("SELECT count(*) FROM activations").fetchone()[0] == 0
 
 
+def test_a_badge_code_of_someone_already_in_never_opens_their_identity_on_another_phone(client, db):
+    """A badge code is no secret (it is in every QR): typed or scanned at any kiosk for
+    someone already checked in, it gets no phone QR; only the person arriving does."""
+    people = open_event(db, "today")
+    door = create_kiosk(db, "today", "Door")[1]
+    self_token = create_kiosk(db, "today", "Self", mode="self")[1]
+    assert check_in(client, door, code=people["zoe"]["code"]).status_code == 201  # Zoë arrives
+    for token in (self_token, door):
+        typed = check_in(client, token, code=people["zoe"]["code"], activate=True)
+        assert typed.status_code == 200 and "activation_svg" not in typed.get_json()
+    assert db.execute("SELECT count(*) FROM activations").fetchone()[0] == 0
+
+
+def test_a_name_typed_at_a_self_service_kiosk_for_someone_already_in_prints_no_badge(client, db):
+    """The review's path to a takeover: search a checked-in person's name, get their badge
+    (code) printed, scan it. Someone already in gets neither a code nor a reprint."""
+    people = open_event(db, "today")
+    check_in(client, create_kiosk(db, "today", "Door")[1], code=people["ann"]["code"])
+    self_token = create_kiosk(db, "today", "Self", mode="self")[1]
+    (ann,) = client.get("/api/v1/events/today/attendees?q=ann", headers=bearer(self_token)).get_json()["attendees"]
+    answer = check_in(client, self_token, pick=ann["pick"])
+    assert answer.status_code == 200 and answer.get_json()["result"] == "already_checked_in"
+    assert "code" not in answer.get_json()["attendee"] and people["ann"]["code"] not in answer.get_data(as_text=True)
+    replayed = client.post("/api/v1/events/today/checkins", headers=bearer(self_token),
+                           json={"nonce": "replay-0001", "pick": ann["pick"]})
+    again = client.post("/api/v1/events/today/checkins", headers=bearer(self_token),
+                        json={"nonce": "replay-0001", "pick": ann["pick"]})
+    assert people["ann"]["code"] not in replayed.get_data(as_text=True) + again.get_data(as_text=True)
+
+
+def test_staff_cannot_redirect_an_attendees_mail_to_themselves(app, client, db):
+    """Staff could change an email, then ask /lost-link to mail the private link there."""
+    people = open_event(db, "today")
+    create_user(db, "staff@example.org", "door staff password", role="staff")
+    post_form(client, "/login", {"email": "staff@example.org", "password": "door staff password"})
+    zoe = people["zoe"]
+    form = {"first_name": zoe["first_name"], "last_name": "Ångström-Berg", "email": "staff-own@example.org",
+            "share_email": "on", "allow_scan": "on"}
+    page = post_form(client, f"/admin/events/today/attendees/{zoe['id']}", form).get_data(as_text=True)
+    assert "only an organiser can change an attendee&#39;s email" in page
+    row = db.execute("SELECT email, last_name FROM attendees WHERE id = ?", [zoe["id"]]).fetchone()
+    assert row == (zoe["email"], zoe["last_name"]), "nothing changed"
+    same_email = post_form(client, f"/admin/events/today/attendees/{zoe['id']}", {**form, "email": zoe["email"]})
+    assert same_email.status_code == 302, "staff still correct the other details"
+    assert db.execute("SELECT last_name FROM attendees WHERE id = ?", [zoe["id"]]).fetchone()[0] == "Ångström-Berg"
+
+
 # ---------- 14. a private link asks before it binds ----------
 
 def test_opening_a_private_link_binds_nothing_until_confirmed(client, db):

@@ -24,7 +24,7 @@ from ..checkins import check_in, public_person, walk_in
 from ..codes import parse_badge_code
 from ..connections import pair
 from ..db import get_db
-from ..errors import Invalid, KioskError, NotFound, Unauthorised
+from ..errors import Forbidden, Invalid, KioskError, NotFound, Unauthorised
 from ..images import MAX_FRAME_PIXELS, decoding, open_image
 from ..kiosks import authenticate, print_command
 from ..phones import issue_activation
@@ -34,11 +34,6 @@ bp = Blueprint("api", __name__)
 MAX_JSON_BYTES = 64 * 1024
 MAX_FRAME_BYTES = 2 * 1024 * 1024
 SEARCH_LIMIT = 20
-
-
-class Forbidden(KioskError):
-    status = 403
-    result = "forbidden"
 
 
 @bp.get("/healthz")
@@ -118,14 +113,19 @@ def checkins(slug):
     result = check_in(get_db(), slug, code, body["nonce"], kiosk=kiosk, by_search=picked,
                       workshop=body.get("workshop") or None, at=body.get("at"))
     reply = result.body()
-    if body.get("activate") is True and not picked and result.result in CHECKED_IN:
+    if picked and result.result != "checked_in":
+        # A name anyone can type found someone already in: no badge (reprint) for whoever
+        # stands at the kiosk, so no code either. A new check-in by name prints the badge
+        # its holder lacks, and is marked so that badge never brings up a phone QR.
+        reply["attendee"] = {key: value for key, value in reply.get("attendee", {}).items() if key != "code"}
+    if body.get("activate") is True and not picked and result.result == "checked_in":
+        # Only the person arriving: a code typed or scanned for someone already in (a
+        # badge code is no secret) never opens their identity on another phone.
         activation = issue_activation(get_db(), kiosk, result.attendee["code"])
         if activation:
             reply["activation_svg"] = _qr_svg(f"{current_app.config['BASE_URL']}/me/{activation}")
     return jsonify(reply), result.status
 
-
-CHECKED_IN = ("checked_in", "already_checked_in")
 PICK_SECONDS = 300
 
 

@@ -94,7 +94,8 @@ def edit_attendee(slug, attendee_id):
     values = attendee
     if request.method == "POST":
         try:
-            attendee_domain.update_attendee(db, slug, attendee_id, _attendee_form())
+            attendee_domain.update_attendee(db, slug, attendee_id, _attendee_form(),
+                                            may_change_email=g.user["role"] == "organiser")
         except KioskError as exc:
             flash(str(exc), "error")
             values = _attendee_form()

@@ -74,7 +74,8 @@ export function feedback(kind, title, name, detail, person = null) {
   reprint.hidden = true;
   let stay = FEEDBACK_MS;
   const checkedIn = person && (kind === "ok" || kind === "warn");
-  if (checkedIn && state.kiosk.printing !== "off") {
+  // No code: someone already in, found by name at a self-service kiosk (no reprint there).
+  if (checkedIn && state.kiosk.printing !== "off" && person.code) {
     if (!person.badge_printed) {
       printBadge(person.code);
     } else if (state.kiosk.mode === "staffed") {
