@@ -28,11 +28,6 @@ class Conflict(KioskError):
     result = "conflict"
 
 
-class Forbidden(KioskError):
-    status = 403
-    result = "not_allowed"
-
-
 class Unauthorised(KioskError):
     status = 401
     result = "unauthorised"
