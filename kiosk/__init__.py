@@ -60,7 +60,7 @@ def create_app(test_config=None):
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("KIOSK")
     app.config.from_mapping(test_config)
-    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # the secret key, uploads, mail
+    _private_folder(app.instance_path)  # the secret key, uploads, mail
     app.config.setdefault("DATABASE", os.path.join(app.instance_path, "kiosk.db"))
     app.config.setdefault("MAIL_DIR", os.path.join(app.instance_path, "mail"))
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
@@ -191,6 +191,16 @@ def storage_unavailable(exc):
                    "Nothing was lost; try again shortly.")
         return jsonify(result="unavailable", message=message), 503
     return error_page(503)
+
+
+def _private_folder(path):
+    """Make `path` its owner's only (0700), also when an older release or a checkout made
+    it 0755; a folder someone else owns stays as it is, with a warning."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    try:
+        os.chmod(path, 0o700)
+    except PermissionError:
+        logging.getLogger(__name__).warning("cannot make %s private (0700): it is not this user's", path)
 
 
 def _secret_key(app):

@@ -187,10 +187,13 @@ def saved(db, me, scanned):
 
 
 def contact_of(db, me, connection_id):
-    """The other person of one of `me`'s connections (either way), or NotFound."""
+    """The other person of one of `me`'s connections, or NotFound. In a one-way event
+    only the scanner's: the scanned person must not learn who saved them."""
     rows = query(db, """SELECT o.id, o.first_name, o.last_name FROM connections c
+                        JOIN events e ON e.id = c.event_id
                         JOIN attendees o ON o.id = CASE WHEN c.scanner_id = :me THEN c.scanned_id ELSE c.scanner_id END
-                        WHERE c.id = :id AND :me IN (c.scanner_id, c.scanned_id)""",
+                        WHERE c.id = :id AND (c.scanner_id = :me
+                                              OR (c.scanned_id = :me AND e.exchange_mode = 'mutual'))""",
                  {"me": me["id"], "id": connection_id})
     if not rows:
         raise NotFound("no such connection of yours")

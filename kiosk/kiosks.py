@@ -7,7 +7,7 @@ from badges import DEFAULT_LAYOUT, LAYOUTS
 
 from .codes import new_kiosk_token, token_hash
 from .db import now, query, write
-from .errors import Invalid, NotFound
+from .errors import Forbidden, Invalid, NotFound
 from .events import check_name, get_event, get_workshop
 
 
@@ -16,9 +16,11 @@ PRINTING = ("browser", "server", "off")
 
 
 def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", layout=None,
-                 printing="browser", print_command=None, default_print_command=""):
+                 printing="browser", print_command=None, default_print_command="", may_reissue=True):
     """Register a kiosk, or issue a new token for an existing one of that name
     (the old token stops working). Returns (kiosk row, token): the token is shown once.
+    Re-issuing locks the old device out, like revoking, so `may_reissue=False` (staff)
+    refuses it.
 
     `mode`: staffed (search, walk-ins, reprints) or self (attendees check themselves in).
     `printing`: browser (the kiosk page prints), server (a print command runs here with
@@ -37,6 +39,9 @@ def create_kiosk(db, event_slug, name, workshop_slug=None, *, mode="staffed", la
         raise Invalid(f"printing must be one of {', '.join(PRINTING)}")
     if print_command is not None:
         print_command = " ".join(check_print_command(print_command))
+    if not may_reissue and list_kiosks(db, event_slug, name=name):
+        raise Forbidden(f"A kiosk named {name} already exists; only an organiser can give it a new token"
+                        " (its device would stop working). Choose another name for a new kiosk.")
     kept = _print_command(db, event["id"], name) if print_command is None else print_command
     if printing == "server" and not (kept or default_print_command):
         raise Invalid("server printing needs a print command: `create-kiosk --print-command 'lp -d QL800'`"

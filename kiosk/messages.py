@@ -40,11 +40,13 @@ def private_link(person):
     return f"{current_app.config['BASE_URL']}/me/{person['private_key']}"
 
 
-def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, attach_badge=False):
+def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, attach_badge=False,
+          with_notes=True):
     """The message for one attendee: plain text and HTML, contacts.vcf with a digest or
     follow-up, the badge PDF with an invite if asked. `contacts` limits a digest or
     follow-up to those people (attendee ids; None: everyone met). `to` overrides the
-    recipient (an organiser's test)."""
+    recipient (an organiser's test). `with_notes=False` leaves out the attendee's notes
+    and tags, which are theirs alone (what an organiser's preview or test shows)."""
     config = current_app.config
     base = config["BASE_URL"]
     token = unsubscribe_token(person)
@@ -60,7 +62,7 @@ def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, a
                                           layout=DEFAULT_LAYOUT, font_dir=config["FONT_DIR"]),
                                 "application", "pdf", "badge.pdf"))
     else:
-        people = digest_people(db, event, person, contacts)
+        people = digest_people(db, event, person, contacts, with_notes=with_notes)
         context["people"] = people
         count = len(people)
         if people and kind == "followup":
@@ -90,10 +92,12 @@ def sender(event=None):
             config["MAIL_FROM"])
 
 
-def digest_people(db, event, person, contacts=None):
+def digest_people(db, event, person, contacts=None, *, with_notes=True):
     """The people a digest tells `person` about, those tagged "follow up" first, each with
-    a ready-to-send email (a mailto: naming the event) where they shared their address."""
-    people = [p for p in people_met(db, person) if contacts is None or p["other_id"] in contacts]
+    a ready-to-send email (a mailto: naming the event) where they shared their address.
+    Without notes: each note and tag blanked (before sorting, so the order tells none)."""
+    people = [p if with_notes else {**p, "note": "", "tags": []}
+              for p in people_met(db, person) if contacts is None or p["other_id"] in contacts]
     people.sort(key=lambda p: FOLLOW_UP not in p["tags"])  # stable: newest first otherwise
     for p in people:
         p["mailto"] = follow_up_mailto(event, person, p) if p["email"] else ""

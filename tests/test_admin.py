@@ -241,6 +241,26 @@ def test_staff_run_the_door_but_cannot_export_delete_or_mail(app, client, db):
     assert list_attendees(db, "spring")[0]["revoked_at"] is None
 
 
+def test_staff_register_new_kiosks_but_cannot_lock_out_an_existing_one(app, client, db):
+    """A new token for an existing kiosk stops its device, as revoking does: organisers only."""
+    from kiosk.kiosks import authenticate, create_kiosk
+    from kiosk.users import create_user
+
+    _, door_token = create_kiosk(db, "spring", "Door 1")
+    create_user(db, "staff@example.org", "door staff password", role="staff")
+    post_form(client, "/login", {"email": "staff@example.org", "password": "door staff password"})
+    assert '<code class="token">' in post_form(client, "/admin/events/spring/kiosks", {"name": "Door 2"}).get_data(
+        as_text=True)
+    refused = post_form(client, "/admin/events/spring/kiosks", {"name": " Door  1 "})
+    assert refused.status_code == 403
+    assert "only an organiser can give it a new token" in refused.get_data(as_text=True)
+    assert authenticate(db, door_token)["name"] == "Door 1"
+    organiser = app.test_client()
+    post_form(organiser, "/login", {"email": ORGANISER[0], "password": ORGANISER[1]})
+    assert post_form(organiser, "/admin/events/spring/kiosks", {"name": "Door 1"}).status_code == 200
+    assert authenticate(db, door_token) is None
+
+
 def import_attendees_for(db):
     from kiosk.attendee_import import import_attendees
 

@@ -184,6 +184,19 @@ def test_one_way_exchange(app, client, db):
     assert "<strong>1</strong> person has saved your details." in page
 
 
+def test_in_a_one_way_event_the_scanned_person_cannot_learn_who_saved_them(app, client, db):
+    people = open_event(db, "oneway", mode="one-way")
+    activate(client, people["ann"])
+    met(client, people["zoe"])
+    connection_id = count(db, "SELECT id FROM connections")
+    zoe = app.test_client()
+    activate(zoe, people["zoe"])
+    for form in ({"action": "remove"}, {"action": "remove", "confirm": "yes"}):
+        response = post_form(zoe, f"/me/connections/{connection_id}", form)
+        assert response.status_code == 404 and "Ann" not in response.get_data(as_text=True)
+    assert count(db, "SELECT count(*) FROM connections WHERE hidden_by_scanned = 0") == 1
+
+
 def test_me_edit_note_remove_and_choices(client, people, db):
     activate(client, people["ann"])
     met(client, people["zoe"], note="first")

@@ -289,14 +289,26 @@ def test_eml_files_without_smtp(app, db, organiser, tmp_path):
 
 
 def test_preview_and_test_send(smtp_app, smtp_server, db, organiser):
+    """The organiser sees the attendee's mail but never the attendee's notes or tags
+    (the README: they belong to their writer alone); the real digest keeps them."""
     recorder, _ = smtp_server
     who = make_event(db)
+    db.execute("UPDATE connections SET tags = 'follow-up-secret' WHERE note != ''")
+    page = organiser.get(f"/admin/events/after/mail?attendee_id={who['ann']['id']}").get_data(as_text=True)
+    assert "Notes and tags are left out of the preview and the test: only the attendee sees them." in page
     html = organiser.get(f"/admin/events/after/mail/preview/{who['ann']['id']}?format=html")
     assert "Zoë Ångström" in html.get_data(as_text=True) and html.mimetype == "text/html"
     text = organiser.get(f"/admin/events/after/mail/preview/{who['ann']['id']}?format=text")
-    assert text.mimetype == "text/plain" and "Cardiology" in text.get_data(as_text=True)
+    assert text.mimetype == "text/plain" and "Zoë Ångström" in text.get_data(as_text=True)
+    for preview in (html, text):
+        assert "Cardiology" not in preview.get_data(as_text=True)
+        assert "follow-up-secret" not in preview.get_data(as_text=True)
     post_form(organiser, "/admin/events/after/mail/test", {"attendee_id": who["ann"]["id"]})
     assert recorder.recipients() == ["organiser@example.org"]
+    (test_mail,) = recorder.parsed()
+    for part in (test_mail.get_body(("plain",)).get_content(), test_mail.get_body(("html",)).get_content(),
+                 vcf_of(test_mail)):
+        assert "Ångström" in part and "Cardiology" not in part and "follow-up-secret" not in part
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0, "a test is not the real send"
 
 

@@ -6,6 +6,7 @@ import os
 import stat
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -163,6 +164,27 @@ def test_the_instance_folder_is_its_owners_only(tmp_path):
     create_app({"INSTANCE_PATH": str(tmp_path / "fresh")})
     assert stat.S_IMODE(os.stat(tmp_path / "fresh").st_mode) == 0o700
     assert stat.S_IMODE(os.stat(tmp_path / "fresh" / "secret_key").st_mode) == 0o600
+
+
+def test_an_instance_folder_left_open_is_made_private_at_start(tmp_path):
+    """An instance/ an older release or a checkout left 0755 is tightened, not only a new one."""
+    from kiosk import create_app
+
+    (tmp_path / "old").mkdir()
+    os.chmod(tmp_path / "old", 0o755)
+    create_app({"INSTANCE_PATH": str(tmp_path / "old"), "SECRET_KEY": "k"})
+    assert stat.S_IMODE(os.stat(tmp_path / "old").st_mode) == 0o700
+
+
+def test_an_uploaded_attendee_list_is_the_service_users_only(app, organiser):
+    """The list waits in instance/uploads for the organiser to confirm: names and addresses."""
+    response = post_form(organiser, "/admin/events/spring/import",
+                         {"file": (io.BytesIO(b"Name,Email\nAnn Lee,ann@example.org\n"), "people.csv")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 200
+    (waiting,) = (Path(app.instance_path) / "uploads").glob("*.csv")
+    assert stat.S_IMODE(waiting.stat().st_mode) == 0o600
+    assert stat.S_IMODE(waiting.parent.stat().st_mode) == 0o700
 
 
 # 1. The print command is server configuration: no web form sets it, and it runs without a shell.

@@ -418,6 +418,7 @@ def test_demo_banner_has_the_ready_kiosk_link():
     ({"layout": "a6", "start_at": "99"}, "the start position must be a number from 1 to 1: a6 has 1 badge on a page"),
     ({"layout": "avery-l4785-a4", "start_at": "99"}, "from 1 to 10"),
     ({"layout": "avery-l4785-a4", "start_at": "two"}, "the start position must be a number"),
+    ({"layout": "avery-l4785-a4", "start_at": "²"}, "the start position must be a number"),  # isdigit(), not int()
     ({"layout": "napkin"}, "unknown badge stock 'napkin'"),
 ])
 def test_badge_page_bad_choices_get_a_message_and_no_broken_image(organiser, db, form, message):
@@ -428,6 +429,15 @@ def test_badge_page_bad_choices_get_a_message_and_no_broken_image(organiser, db,
     assert message in page.replace("&#39;", "'")
     assert 'class="preview"' not in page
     assert db.execute("SELECT count(badge_printed_at) FROM attendees").fetchone()[0] == 0
+
+
+def test_a_superscript_digit_as_start_position_is_a_message_not_a_500(organiser, db):
+    import_attendees(db, "spring", b"Name,Email\nAnn Lee,ann@example.org\n")
+    page = organiser.get("/admin/events/spring/badges?start_at=%C2%B2")
+    picture = organiser.get("/admin/events/spring/badges/preview.png?start_at=%C2%B2")
+    assert (page.status_code, picture.status_code) == (422, 400)
+    for response in (page, picture):
+        assert "the start position must be a number" in response.get_data(as_text=True)
 
 
 # ---- 12. looks finished ----

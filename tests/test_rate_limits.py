@@ -112,3 +112,11 @@ def test_no_limit_is_set_for_every_request_so_the_per_request_check_can_stay_off
 def test_session_cookies_still_round_trip_with_the_shared_serializer(organiser):
     """The organiser logged in (a signed session cookie written); the next page reads it."""
     assert organiser.get("/admin/").status_code == 200
+
+
+def test_a_made_up_bearer_token_does_not_lift_the_badge_page_limit(app, room):
+    """Badge pages check no token, so any string would otherwise count as a new kiosk."""
+    anonymous = app.test_client()
+    statuses = [anonymous.get(f"/b/{room[0][0]}", headers={"Authorization": f"Bearer junk{n}"}).status_code
+                for n in range(61)]
+    assert statuses[:60] == [200] * 60 and statuses[60] == 429

@@ -26,7 +26,7 @@ from ..errors import KioskError
 from ..events import get_event
 from ..mail import MailUnavailable, Permanent, Temporary, mailer_from_config
 from ..vcard import vcards
-from .limits import PER_ADDRESS_CEILING, identity_key, limiter
+from .limits import PER_ADDRESS_CEILING, attendee_key, limiter
 
 bp = Blueprint("attendee", __name__)
 COOKIE = "kiosk_attendee"
@@ -218,7 +218,7 @@ def _data_download(data):
 
 @bp.get("/b/<code>")
 @bp.get("/B/<code>")
-@limiter.limit("60 per minute", key_func=identity_key)
+@limiter.limit("60 per minute", key_func=attendee_key)
 @limiter.limit(PER_ADDRESS_CEILING)
 def badge(code):
     """The page a badge's QR opens: who this is, and for an attendee of the same
@@ -237,7 +237,7 @@ def badge(code):
 @bp.post("/b/<code>")
 @bp.post("/B/<code>")
 @limiter.limit(PER_ADDRESS_CEILING)
-@limiter.limit("30 per minute", key_func=identity_key)
+@limiter.limit("30 per minute", key_func=attendee_key)
 def met(code):
     scanned, event = _badge_holder(code)
     me = g.attendee if g.attendee and g.attendee["event_id"] == event["id"] else None

@@ -60,15 +60,20 @@ def limits_everywhere(app):
 PER_ADDRESS_CEILING = "1200 per minute"
 
 
-def identity_key():
-    """The attendee this browser belongs to, else the kiosk token it carries, else its address."""
+def attendee_key():
+    """The attendee this phone belongs to, else its address. Never a bearer token: these
+    pages check none, so a made-up one per request would be a fresh identity each time."""
     attendee = g.get("attendee")
-    if attendee:
-        return f"attendee:{attendee['id']}"
+    return f"attendee:{attendee['id']}" if attendee else f"address:{request.remote_addr}"
+
+
+def identity_key():
+    """For the kiosk API, whose views refuse an unknown token: the attendee this browser
+    belongs to, else the kiosk token it carries, else its address."""
     header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer ") and header[7:].strip():
+    if not g.get("attendee") and header.lower().startswith("bearer ") and header[7:].strip():
         return "kiosk:" + sha256(header[7:].strip().encode()).hexdigest()
-    return f"address:{request.remote_addr}"
+    return attendee_key()
 
 
 def login_key():

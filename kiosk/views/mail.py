@@ -49,7 +49,7 @@ def preview(slug, attendee_id):
     db = get_db()
     event = get_event(db, slug)
     message = messages.readable(messages.build(db, event, request.args.get("kind", "digest"),
-                                             get_attendee(db, event, attendee_id)))
+                                             get_attendee(db, event, attendee_id), with_notes=False))
     if request.args.get("format") == "text":
         return Response(message.get_body(("plain",)).get_content(), mimetype="text/plain")
     return Response(message.get_body(("html",)).get_content(), mimetype="text/html",
@@ -58,14 +58,15 @@ def preview(slug, attendee_id):
 
 @bp.post("/test")
 def send_test(slug):
-    """The chosen attendee's mail, to the organiser's own address; the outbox is untouched."""
+    """The chosen attendee's mail, to the organiser's own address, without the attendee's
+    notes and tags (theirs alone); the outbox is untouched."""
     db = get_db()
     event = get_event(db, slug)
     person = get_attendee(db, event, int(request.form.get("attendee_id", 0)))
     kind = request.form.get("kind", "digest")
     mailer = mailer_from_config(current_app.config).open()
     try:
-        mailer.send(Envelope.of(messages.build(db, event, kind, person, to=g.user["email"]), g.user["email"]))
+        mailer.send(Envelope.of(messages.build(db, event, kind, person, to=g.user["email"], with_notes=False), g.user["email"]))
     except (Temporary, Permanent) as exc:
         flash(f"The test was not sent: {exc}", "error")
     else:

@@ -63,5 +63,6 @@ def _badge_choice():
         "layout": values.get("layout", DEFAULT_LAYOUT),
         "sort": values.get("sort", "last_name"),
         "only_unprinted": values.get("only_unprinted") in ("1", "on", "true"),
-        "start_at": int(start_at) if start_at.isdigit() else start_at,
+        # isdigit() alone lets "²" through to int(); check_choice words the refusal
+        "start_at": int(start_at) if start_at.isascii() and start_at.isdigit() else start_at,
     }

@@ -1,5 +1,6 @@
 """The CSV import page: upload, a dry-run preview with the column mapping, then confirm."""
 
+import os
 import secrets
 import time
 from pathlib import Path
@@ -91,11 +92,13 @@ def _keep_upload(data):
     """Park the checked file until the organiser confirms; only this session may use it."""
     upload_id = secrets.token_urlsafe(16)
     folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     for old in folder.glob("*.csv"):  # previews nobody confirmed
         if time.time() - old.stat().st_mtime > UPLOAD_MAX_AGE_SECONDS:
             old.unlink(missing_ok=True)
-    (folder / f"{upload_id}.csv").write_bytes(data)
+    # The attendee list (names, addresses) is readable by the service's user only.
+    with os.fdopen(os.open(folder / f"{upload_id}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+        f.write(data)
     session["import_upload"] = upload_id
     return upload_id
 

@@ -1,12 +1,12 @@
 """Organiser pages for kiosk devices: register one (its token shown once) and revoke it."""
 
 import segno
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from ... import kiosks as kiosks_domain
 from ...db import get_db
-from ...errors import KioskError
+from ...errors import Forbidden, KioskError
 from ...events import get_event
 from ...kiosks import create_kiosk
 from ..auth import organiser_only
@@ -22,7 +22,10 @@ def kiosks(slug):
             mode=form.get("mode", "staffed"), layout=form.get("layout") or None,
             printing=form.get("printing", "browser"),
             default_print_command=current_app.config["PRINT_COMMAND"],
+            may_reissue=g.user["role"] == "organiser",  # staff add kiosks; revoking is the organiser's
         )
+    except Forbidden:
+        raise  # the blueprint's error page, with a 403
     except KioskError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.event", slug=slug))
