@@ -136,11 +136,13 @@ def import_attendees(db, event_slug, data, *, dry_run=False, mapping=None):
     seen_emails = {}
     defaults = event_defaults(event)
     for line, cells in records:  # in file order, so problems come out by line
-        record, row_problems = clean_attendee(row_values(cells, columns), defaults)
+        values = row_values(cells, columns)
+        record, row_problems = clean_attendee(values, defaults)
         for field_name, reason in row_problems:
             if field_name in OPTIONAL_FIELDS:
+                # The value as read: a column's cell, or a part of a full name it was split from.
                 warnings.append(f"line {line}: {field_name}: {reason}; "
-                                f"left out: {clean_text(cells[columns[field_name]])!r}")
+                                f"left out: {clean_text(values.get(field_name, ''))!r}")
                 record[field_name] = ""
         row_problems = [p for p in row_problems if p[0] not in OPTIONAL_FIELDS]
         key = record["email"].lower()

@@ -319,3 +319,14 @@ def test_profile_addresses_without_scheme_are_normalised(db, cell, url):
     result = import_attendees(db, "spring", f"Name,Email,LinkedIn\nJ S,j@example.org,{cell}\n".encode())
     assert people(db)["j@example.org"]["linkedin_url"] == url
     assert result.warnings == []
+
+
+def test_a_messy_surname_split_from_a_full_name_is_left_out_with_a_warning(db):
+    """Found by fuzzing: the surname came from splitting `Name`, not from a column of its own,
+    and the warning looked for that column (a 500 on the upload page)."""
+    data = "First Name,Email,Name\n,ann@example.org,Ann \x1b\n".encode()
+    result = import_attendees(db, "spring", data)
+    (warning,) = result.warnings
+    assert warning.startswith("line 2: last_name:") and "left out" in warning
+    row = db.execute("SELECT first_name, last_name FROM attendees WHERE email = 'ann@example.org'").fetchone()
+    assert row == ("Ann", "")
