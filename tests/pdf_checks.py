@@ -38,7 +38,8 @@ def page_image(page, dpi=DPI):
 
 
 def qr_symbols(page, dpi=DPI):
-    """Every barcode on the page, with its bounding box in points."""
+    """Every barcode on the page, with its bounding box in points, in reading order (rows
+    from the top, then left to right: zxing reports them in no fixed order)."""
     height = page.get_size()[1]
     scale = 72 / dpi
     found = []
@@ -48,7 +49,19 @@ def qr_symbols(page, dpi=DPI):
         ys = [pt.y for pt in (p.top_left, p.top_right, p.bottom_left, p.bottom_right)]
         found.append(Symbol(result.text, min(xs) * scale, height - max(ys) * scale,
                             max(xs) * scale, height - min(ys) * scale, result.format.name))
-    return found
+    return reading_order(found)
+
+
+def reading_order(symbols, same_row=10):
+    """Top row first (symbols whose tops are within `same_row` points share a row), each
+    row left to right."""
+    rows = []
+    for symbol in sorted(symbols, key=lambda s: -s.top):
+        if rows and rows[-1][0].top - symbol.top <= same_row:
+            rows[-1].append(symbol)
+        else:
+            rows.append([symbol])
+    return [symbol for row in rows for symbol in sorted(row, key=lambda s: s.left)]
 
 
 def page_text(page):
