@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.build_release_db import snapshot
+import kiosk
 from kiosk import create_app
 from kiosk.db import _statements, connect
 from kiosk.digests import send
@@ -41,7 +42,11 @@ def release(request, tmp_path):
 
 
 def test_there_is_a_fixture_for_every_release():
-    assert [p.name for p in FIXTURES][:1] == ["v0.1.0"]
+    """Each release commits the database its own code built (CONTRIBUTING, Releasing)."""
+    names = [p.name for p in FIXTURES]
+    assert names[:1] == ["v0.1.0"] and f"v{kiosk.__version__}" in names
+    for folder in FIXTURES:
+        assert json.loads((folder / "issued.json").read_text())["release"] == folder.name[1:]
 
 
 def test_the_database_is_whole_after_the_upgrade(release):
