@@ -18,13 +18,12 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from statistics import quantiles
 
-from common import ROOT, machine
+from common import ROOT, machine, wait_until_up
 
 from kiosk.attendee_import import import_attendees
 from kiosk.db import connect, migrate
@@ -56,14 +55,7 @@ def serve(folder, port):
            "KIOSK_SECRET_KEY": "bench", "KIOSK_BASE_URL": f"http://127.0.0.1:{port}"}
     process = subprocess.Popen([sys.executable, "run.py", "--port", str(port), *os.environ.get("BENCH_SERVER_ARGS", "").split()], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not start")
+    return wait_until_up(process, port, "the server")
 
 
 class Kiosk:

@@ -18,12 +18,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from checkin_load import prepare, serve
-from common import ROOT, machine
+from common import ROOT, machine, wait_until_up
 
 BENCH = Path(__file__).resolve().parent
 SECONDS = 5
@@ -45,14 +43,7 @@ def wrk(url, *script):
 def start_floor(folder, port):
     process = subprocess.Popen([sys.executable, str(BENCH / "floor_app.py"), str(Path(folder) / "floor.db"),
                                 str(port)], cwd=BENCH, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the floor app did not start")
+    return wait_until_up(process, port, "the floor app")
 
 
 def main():
