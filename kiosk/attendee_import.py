@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 
 from .attendees import (OPT_IN_FIELDS, clean_attendee, clean_text, consent_changed,
-                        event_defaults, new_attendee_row)
+                        event_defaults, insert_attendees, new_attendee_row)
 from .db import now, query, write
 from .errors import Invalid
 from .events import get_event
+from .people import programme_person_rows
 
 # Header spellings seen in real exports (Eventbrite, pretix, Tito, Luma, Google Forms,
 # Microsoft Forms, spreadsheets), normalised: lower case, letters and digits only, and
@@ -161,7 +162,7 @@ def import_attendees(db, event_slug, data, *, dry_run=False, mapping=None):
     with write(db):  # the lock covers comparing with existing rows and writing
         inserts, updates = _plan(db, event, rows, result)
         if not dry_run:
-            _write(db, inserts, updates)
+            _write(db, event, inserts, updates)
             db.execute("UPDATE events SET import_mapping = ? WHERE id = ?",
                        [json.dumps(mapping, ensure_ascii=False), event["id"]])
     return result
@@ -323,12 +324,14 @@ def _plan(db, event, rows, result):
         row["email"].lower(): row
         for row in query(db, "SELECT * FROM attendees WHERE event_id = ?", [event["id"]])
     }
+    joining = programme_person_rows(db, event)
     stamp = now()
     inserts, updates = [], []
     for line, record in rows:
         current = existing.get(record["email"].lower())
         if current is None:
-            inserts.append(new_attendee_row(event, record, "import", stamp))
+            person_row = joining.get(record["email"].casefold())
+            inserts.append(new_attendee_row(event, record, "import", stamp, person_row))
             status = "new"
             result.rows.append((line, record, status))
             continue
@@ -358,9 +361,9 @@ def keep_opt_ins(current, record):
     return {**{field: current[field] for field in OPT_IN_FIELDS}, **record}
 
 
-def _write(db, inserts, updates):
+def _write(db, event, inserts, updates):
     if inserts:
-        _executemany_dicts(db, "INSERT INTO attendees ({cols}) VALUES ({vals})", inserts)
+        insert_attendees(db, event, inserts)
     if updates:
         _executemany_dicts(db, "UPDATE attendees SET {sets} WHERE id = :id", updates)
 

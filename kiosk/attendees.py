@@ -14,6 +14,7 @@ from .db import now, query, write
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import get_event
 from .images import decoding, open_image
+from .people import add_person, joining_row, programme_person_row
 from .phones import end_all_sessions
 
 TEXT_LIMITS = {
@@ -28,7 +29,7 @@ TEXT_LIMITS = {
 CONSENT_FIELDS = ("share_email", "share_linkedin", "allow_scan")
 # Choices that are off until the person opts in (no event default); a blank cell in an
 # import keeps what the attendee chose on their page.
-OPT_IN_FIELDS = ("allow_suggest",)
+OPT_IN_FIELDS = ("allow_suggest", "share_photo")
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "on", "x"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "off"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -42,6 +43,9 @@ LIST_COLUMNS = (
     "share_email",
     "share_linkedin",
     "allow_scan",
+    "allow_suggest",
+    "share_photo",
+    "has_photo",
     "checked_in_at",
 )
 
@@ -152,19 +156,34 @@ def _require_clean(values, event):
     return record
 
 
-def new_attendee_row(event, record, source, stamp):
-    """Everything a brand-new attendee row needs beyond its validated fields."""
-    return {
-        **{field: 0 for field in OPT_IN_FIELDS},
-        **record,
-        "event_id": event["id"],
-        "code": new_badge_code(),
-        "private_key": new_private_key(),
-        "consent_at": stamp,
-        "consent_source": source,
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
+def new_attendee_row(event, record, source, stamp, person_row=None):
+    """Everything a new attendee row needs beyond its validated fields. `person_row`, a
+    row of the same person at another event of the programme, makes it their registration:
+    same code, key and choices. A row for a new person has no person_id until
+    `insert_attendees` gives it one."""
+    if person_row is not None:
+        row = joining_row(person_row, record)
+        if consent_changed(person_row, row):
+            row.update(consent_at=stamp, consent_source=source)
+    else:
+        row = {**{field: 0 for field in OPT_IN_FIELDS}, **record, "person_id": None,
+               "code": new_badge_code(), "private_key": new_private_key(),
+               "consent_at": stamp, "consent_source": source}
+    return {**row, "event_id": event["id"], "created_at": stamp, "updated_at": stamp}
+
+
+def insert_attendees(db, event, rows):
+    """Insert new attendee rows (from `new_attendee_row`), and a person for each row that
+    starts one. Inside the caller's write transaction."""
+    for row in rows:
+        if row["person_id"] is None:
+            row["person_id"] = add_person(db, event.get("programme_id"), row)
+    by_shape = {}
+    for row in rows:  # a joining person's row carries more of the columns than a new one's
+        by_shape.setdefault(tuple(row), []).append(row)
+    for keys, group in by_shape.items():
+        db.conn.executemany(f"INSERT INTO attendees ({', '.join(keys)}) "
+                            f"VALUES ({', '.join(':' + key for key in keys)})", group)
 
 
 def add_attendee(db, event_slug, values, source="organiser"):
@@ -173,8 +192,8 @@ def add_attendee(db, event_slug, values, source="organiser"):
     with write(db):
         if _find_id_by_email(db, event, record["email"]):
             raise Conflict(f"{record['email']} is already registered for this event")
-        row = new_attendee_row(event, record, source, now())
-        db["attendees"].insert(row)
+        joining = programme_person_row(db, event, record["email"])
+        insert_attendees(db, event, [new_attendee_row(event, record, source, now(), joining)])
     return find_attendee(db, event_slug, record["email"])
 
 
@@ -298,7 +317,7 @@ def consent_history(db, attendee):
 def public_listing(attendee):
     """The listing shape of `list-attendees`: booleans as booleans, no private key."""
     row = {column: attendee.get(column) for column in LIST_COLUMNS}
-    for field in CONSENT_FIELDS:
+    for field in CONSENT_FIELDS + OPT_IN_FIELDS + ("has_photo",):
         row[field] = bool(row[field])
     return row
 
@@ -316,6 +335,7 @@ def new_private_link(db, event_slug, attendee_id):
     with write(db):
         attendee = get_attendee(db, event, attendee_id)
         db["attendees"].update(attendee["id"], {"private_key": new_private_key(), "updated_at": now()})
+        db.execute("DELETE FROM person_aliases WHERE kind = 'key' AND person_id = ?", [attendee["person_id"]])
         end_all_sessions(db, attendee["id"])
 
 

@@ -9,11 +9,12 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .attendees import add_attendee, clean_text
+from .attendees import add_attendee, clean_text, insert_attendees, new_attendee_row
 from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event, get_workshop
+from .people import person_id_for, registration_at
 from .nonces import Answer, check_nonce, remember, replayed
 
 
@@ -125,6 +126,8 @@ def _moment(at):
 
 def _check_in(db, event, code, workshop, moment, kiosk, by_search):
     attendee = badge_holder(db, event, code)
+    if attendee is None and code and is_open(event, moment):
+        attendee = returning_person(db, event, code)
     if attendee is None:
         return Answer(404, "unknown", "Unknown badge: this code is not one of this event's badges.")
     person = public_person(attendee)
@@ -169,15 +172,34 @@ def _record(db, event, attendee, workshop, stamp, kiosk, by_search):
 
 
 # What a scan needs of its badge's holder; never the photo (a blob of tens of KB).
-BADGE_HOLDER = """SELECT id, event_id, first_name, last_name, organisation, role, pronouns, code,
-                          badge_printed_at, print_count, revoked_at, allow_scan
-                   FROM attendees WHERE event_id = ? AND code = ?"""
+HOLDER_COLUMNS = """id, event_id, person_id, first_name, last_name, organisation, role, pronouns, code,
+                    badge_printed_at, print_count, revoked_at, allow_scan"""
+BADGE_HOLDER = f"SELECT {HOLDER_COLUMNS} FROM attendees WHERE event_id = ? AND code = ?"
 
 
 def badge_holder(db, event, code):
-    """The attendee holding this (parsed) badge code in this event, for a scan; or None."""
-    rows = query(db, BADGE_HOLDER, [event["id"], code]) if code else []
-    return rows[0] if rows else None
+    """The attendee holding this (parsed) badge code in this event, for a scan; or None.
+    In a programme the code may be one the person held before their events were joined
+    (an alias): it names the same person."""
+    if not code:
+        return None
+    rows = query(db, BADGE_HOLDER, [event["id"], code])
+    if rows or not event.get("programme_id"):
+        return rows[0] if rows else None
+    return registration_at(db, person_id_for(db, "code", code), event["id"], HOLDER_COLUMNS)
+
+
+def returning_person(db, event, code):
+    """A programme's person registered at its other events but not this one, whose badge
+    was scanned at this event's door: registered here, as themselves. None otherwise."""
+    person_id = person_id_for(db, "code", code) if event.get("programme_id") else None
+    found = query(db, """SELECT a.* FROM people p JOIN attendees a ON a.person_id = p.id
+                         WHERE p.id = ? AND p.programme_id = ? AND a.revoked_at IS NULL LIMIT 1""",
+                  [person_id, event["programme_id"]]) if person_id else []
+    if not found:
+        return None
+    insert_attendees(db, event, [new_attendee_row(event, {}, "door", now(), found[0])])
+    return registration_at(db, person_id, event["id"], HOLDER_COLUMNS)
 
 
 def is_open(event, moment):

@@ -29,6 +29,7 @@ from .exports import ATTENDANCE_COLUMNS, attendance_rows, csv_text
 from .kiosks import KIOSK_MODES, PRINTING, create_kiosk
 from .mail import mailer_from_config
 from .privacy import parse_age, purge
+from .programmes import create_programme, get_programme, set_event_programme
 from .users import ROLES, create_user
 
 
@@ -76,14 +77,29 @@ def create_admin_command(email, password, role):
 @click.option("--timezone", "tz", help="e.g. Europe/London (any case); default: the server's.")
 @click.option("--grace-minutes", type=int, default=120, show_default=True,
               help="How long after the end scanning stays open.")
+@click.option("--programme", help="The slug of the programme the event is part of.")
 @friendly_errors
-def create_event_command(slug, name, starts, ends, mode, venue, tz, grace_minutes):
+def create_event_command(slug, name, starts, ends, mode, venue, tz, grace_minutes, programme):
     """Create an event."""
-    event = create_event(
-        get_db(), slug, name, starts, ends,
-        mode=mode, venue=venue, tz=tz, grace_minutes=grace_minutes,
-    )
-    click.echo(f"created event {event['slug']}: {event['name']} ({event['timezone']})")
+    db = get_db()
+    if programme:
+        get_programme(db, programme)  # a typo stops here, before the event exists
+    event = create_event(db, slug, name, starts, ends, mode=mode, venue=venue, tz=tz,
+                         grace_minutes=grace_minutes)
+    if programme:
+        event = set_event_programme(db, slug, programme)
+    part = f", part of {programme}" if programme else ""
+    click.echo(f"created event {event['slug']}: {event['name']} ({event['timezone']}){part}")
+
+
+@click.command("create-programme")
+@click.argument("slug")
+@click.option("--name", required=True)
+@friendly_errors
+def create_programme_command(slug, name):
+    """Create a programme: a series of events whose people keep one badge and one network."""
+    programme = create_programme(get_db(), slug, name)
+    click.echo(f"created programme {programme['slug']}: {programme['name']}")
 
 
 @click.command("update-event")
@@ -96,12 +112,17 @@ def create_event_command(slug, name, starts, ends, mode, venue, tz, grace_minute
 @click.option("--venue")
 @click.option("--mode", type=click.Choice(EXCHANGE_MODES))
 @click.option("--grace-minutes", type=int)
+@click.option("--programme", help='Join this programme ("" to leave one, before anyone registers).')
 @click.option("--yes", is_flag=True, help="Change the exchange mode even after connections.")
 @friendly_errors
-def update_event_command(slug, new_slug, name, starts, ends, tz, venue, mode, grace_minutes, yes):
-    """Change an event; options not given stay as they are. Badge codes never change."""
+def update_event_command(slug, new_slug, name, starts, ends, tz, venue, mode, grace_minutes, programme, yes):
+    """Change an event; options not given stay as they are. Badge codes never change (an
+    event joining a programme gives its returning people the programme's badge; their
+    badge for this event keeps working)."""
     changes = dict(slug=new_slug, name=name, starts=starts, ends=ends, tz=tz, venue=venue,
                    mode=mode, grace_minutes=grace_minutes)
+    if programme is not None:
+        set_event_programme(get_db(), slug, programme)
     try:
         event = update_event(get_db(), slug, confirm_mode=yes, **changes)
     except NeedsConfirmation as exc:
@@ -432,6 +453,7 @@ def demo_banner(demo, base_url):
 
 COMMANDS = [
     create_admin_command,
+    create_programme_command,
     create_event_command,
     update_event_command,
     delete_event_command,

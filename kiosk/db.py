@@ -144,12 +144,22 @@ def migrate(db, path=None):
     if 0 < version < len(MIGRATIONS) and path and _holds_data(db):
         # Before the transaction: SQLite cannot copy a database its connection is writing.
         _keep_copy(db, f"{path}.before-v{version + 1}")
-    with write(db):
-        version = _schema_version(db, path)  # another process may have migrated meanwhile
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            for statement in _statements(script):
-                db.conn.execute(statement)
-            db.conn.execute(f"PRAGMA user_version = {number}")
+    # A table rebuild (create the new table, copy, drop the old, rename) must not cascade
+    # the drop into the tables that refer to it: foreign keys are off while migrating (a
+    # pragma SQLite ignores inside a transaction) and checked before the commit instead.
+    db.conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with write(db):
+            version = _schema_version(db, path)  # another process may have migrated meanwhile
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    db.conn.execute(statement)
+                db.conn.execute(f"PRAGMA user_version = {number}")
+            broken = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"a migration left rows whose references are broken: {broken[:5]}")
+    finally:
+        db.conn.execute("PRAGMA foreign_keys = ON")
     return len(MIGRATIONS)
 
 

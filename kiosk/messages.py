@@ -30,6 +30,7 @@ from .db import now, query, write
 from .errors import NotFound
 from .events import local_time, zone
 from .mail import Envelope
+from .people import rows_for_code
 from .vcard import vcards
 
 FOLLOW_UP = "follow up"  # the tag that puts a contact first in the digest
@@ -240,7 +241,7 @@ def unsubscriber(db, token):
     if not isinstance(named, dict) or not isinstance(named.get("code"), str):
         raise NotFound("this unsubscribe link is not valid (links in mail sent by version 0.1.0 no longer "
                        "work: use the link in a newer message, or ask the organiser)")
-    rows = query(db, "SELECT * FROM attendees WHERE code = ?", [named["code"]])
+    rows = rows_for_code(db, named["code"])
     if not rows:
         raise NotFound("this unsubscribe link is not valid")
     return rows[0]

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from .codes import token_hash
 from .db import now, query, write
+from .people import current_registration, person_id_for
 
 KEEP_AFTER_EVENT = timedelta(days=30)  # to look back at /me and download contacts
 ACTIVATION_SECONDS = 300               # the kiosk's QR: shown 30 s, valid 5 minutes to confirm
@@ -48,7 +49,7 @@ def session_attendee(db, token):
         return None, None
     rows = query(
         db,
-        f"""SELECT {ATTENDEE}, s.id AS session_id, s.last_seen_at
+        f"""SELECT {ATTENDEE}, e.programme_id, s.id AS session_id, s.last_seen_at
             FROM attendee_sessions s JOIN attendees a ON a.id = s.attendee_id
             JOIN events e ON e.id = a.event_id
             WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ? AND a.revoked_at IS NULL""",
@@ -57,6 +58,9 @@ def session_attendee(db, token):
     if not rows:
         return None, None
     row = rows[0]
+    if row.pop("programme_id") is not None:  # the person's event open now, else the latest
+        current = current_registration(db, row["person_id"])
+        row = {**current, "session_id": row["session_id"], "last_seen_at": row["last_seen_at"]}
     if datetime.fromisoformat(row.pop("last_seen_at")) < datetime.now(timezone.utc) - SEEN_EVERY:
         with write(db):
             db.execute("UPDATE attendee_sessions SET last_seen_at = ? WHERE id = ?", [now(), row["session_id"]])
@@ -68,22 +72,28 @@ def devices(db, attendee):
     return query(
         db,
         """SELECT id, device, created_at, last_seen_at FROM attendee_sessions
-           WHERE attendee_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY last_seen_at DESC, id DESC""",
-        [attendee["id"], now()],
+           WHERE attendee_id IN (SELECT id FROM attendees WHERE person_id = ?) AND ended_at IS NULL
+             AND expires_at > ? ORDER BY last_seen_at DESC, id DESC""",
+        [attendee["person_id"], now()],
     )
 
 
 def end_session(db, attendee, session_id):
     """End one of the attendee's own sessions (another phone, or this one)."""
     with write(db):
-        db.execute("UPDATE attendee_sessions SET ended_at = ? WHERE id = ? AND attendee_id = ? AND ended_at IS NULL",
-                   [now(), session_id, attendee["id"]])
+        db.execute(f"UPDATE attendee_sessions SET ended_at = ? WHERE id = ? AND attendee_id IN {_ROWS_OF_PERSON} "
+                   "AND ended_at IS NULL", [now(), session_id, attendee["id"]])
 
 
 def end_all_sessions(db, attendee_id):
-    """Every phone the attendee's identity is open on (a replaced link, a revoked badge)."""
-    db.execute("UPDATE attendee_sessions SET ended_at = ? WHERE attendee_id = ? AND ended_at IS NULL",
-               [now(), attendee_id])
+    """Every phone the attendee's identity is open on (a replaced link, a revoked badge),
+    at any event of their programme."""
+    db.execute(f"UPDATE attendee_sessions SET ended_at = ? WHERE attendee_id IN {_ROWS_OF_PERSON} "
+               "AND ended_at IS NULL", [now(), attendee_id])
+
+
+# The rows of the person an attendee row belongs to (one per event of their programme).
+_ROWS_OF_PERSON = "(SELECT id FROM attendees WHERE person_id = (SELECT person_id FROM attendees WHERE id = ?))"
 
 
 # ---------- the kiosk's one-time activation QR ----------
@@ -96,8 +106,10 @@ def issue_activation(db, kiosk, code):
     expires = datetime.now(timezone.utc) + timedelta(seconds=ACTIVATION_SECONDS)
     with write(db):
         attendee_id = db.execute(
-            """SELECT a.id FROM attendees a WHERE a.code = ? AND NOT EXISTS
-               (SELECT 1 FROM checkins c WHERE c.attendee_id = a.id AND c.by_search)""", [code]).fetchone()
+            """SELECT a.id FROM attendees a
+               WHERE a.event_id = (SELECT event_id FROM kiosks WHERE id = ?) AND a.code = ? AND NOT EXISTS
+               (SELECT 1 FROM checkins c WHERE c.attendee_id = a.id AND c.by_search)""",
+            [kiosk["id"], code]).fetchone()
         if attendee_id is None:
             return None
         db.execute("DELETE FROM activations WHERE expires_at < ?", [now()])
@@ -111,10 +123,10 @@ def link_holder(db, key):
     token. Returns (attendee with event_slug, activation hash or None), or (None, None)."""
     if not key:
         return None, None
-    rows = query(db, f"""SELECT {ATTENDEE} FROM attendees a JOIN events e ON e.id = a.event_id
-                         WHERE a.private_key = ? AND a.revoked_at IS NULL""", [key])
-    if rows:
-        return rows[0], None
+    person_id = person_id_for(db, "key", key)
+    if person_id is not None:
+        holder = current_registration(db, person_id)
+        return (holder, None) if holder and not holder["revoked_at"] else (None, None)
     hashed = token_hash(key)
     rows = query(db, f"""SELECT {ATTENDEE} FROM activations t JOIN attendees a ON a.id = t.attendee_id
                          JOIN events e ON e.id = a.event_id

@@ -54,9 +54,12 @@ def delete_attendee(db, attendee, mail_dir=None):
     it (foreign keys cascade), and so do the kiosks' stored answers that name them and
     the copies of their mail saved in `mail_dir` (an address and a private link each)."""
     with write(db):
-        sent = _message_ids(db, "attendee_id = ?", attendee["id"])
+        sent = _message_ids(db, "attendee_id IN (SELECT id FROM attendees WHERE person_id = "
+                                "(SELECT person_id FROM attendees WHERE id = ?))", attendee["id"])
         db.execute("DELETE FROM api_replies WHERE body LIKE ?", [f'%"code": "{attendee["code"]}"%'])
-        db.execute("DELETE FROM attendees WHERE id = ?", [attendee["id"]])
+        # The person goes (every event of their programme), and with them each registration.
+        db.execute("DELETE FROM people WHERE id = (SELECT person_id FROM attendees WHERE id = ?)",
+                   [attendee["id"]])
     if mail_dir:
         forget_saved(mail_dir, sent)
 

@@ -369,4 +369,207 @@ END;
 CREATE INDEX attendees_listing ON attendees (event_id, last_name COLLATE NOCASE,
     first_name COLLATE NOCASE, revoked_at, badge_printed_at, has_photo, organisation);
 """,
+    """
+-- The fellowship programme (issue 12): events grouped in a programme share their people.
+CREATE TABLE programmes (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+ALTER TABLE events ADD COLUMN programme_id INTEGER REFERENCES programmes(id);
+CREATE INDEX events_by_programme ON events (programme_id, starts_at);
+
+-- A person: one per attendee of a standalone event, one per email across a programme's
+-- events. Their badge code and private key are unique here; every attendee row of the
+-- person (one per event, a registration) carries copies, kept equal by the trigger below,
+-- so the per-event queries keep reading one row.
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    programme_id INTEGER REFERENCES programmes(id),
+    email TEXT NOT NULL COLLATE NOCASE,
+    code TEXT NOT NULL UNIQUE,
+    private_key TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX people_in_programme ON people (programme_id, email) WHERE programme_id IS NOT NULL;
+INSERT INTO people (id, programme_id, email, code, private_key, created_at)
+    SELECT id, NULL, email, code, private_key, created_at FROM attendees;
+
+-- Codes and keys a person held before their events were joined in a programme: an old
+-- badge still checks in and an old link still opens, as the person they now are.
+CREATE TABLE person_aliases (
+    kind TEXT NOT NULL CHECK (kind IN ('code', 'key')),
+    value TEXT NOT NULL,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    PRIMARY KEY (kind, value)
+);
+CREATE INDEX person_aliases_by_person ON person_aliases (person_id);
+
+-- Attendees, rebuilt (the 12-step way; foreign keys are off during migrations): a code
+-- and a key are now unique within an event (a person's rows share them), each row names
+-- its person, a new consent share_photo, and the photo is the last column, so a row's
+-- other columns never sit behind its overflow pages.
+CREATE TABLE attendees_new (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL COLLATE NOCASE,
+    organisation TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT '',
+    pronouns TEXT NOT NULL DEFAULT '',
+    linkedin_url TEXT NOT NULL DEFAULT '',
+    share_email INTEGER NOT NULL,
+    share_linkedin INTEGER NOT NULL,
+    allow_scan INTEGER NOT NULL,
+    allow_suggest INTEGER NOT NULL DEFAULT 0,
+    share_photo INTEGER NOT NULL DEFAULT 0,
+    consent_at TEXT NOT NULL,
+    consent_source TEXT NOT NULL,
+    code TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    revoked_at TEXT,
+    badge_printed_at TEXT,
+    print_count INTEGER NOT NULL DEFAULT 0,
+    leaderboard_opt_out INTEGER NOT NULL DEFAULT 0,
+    mail_opt_out_at TEXT,
+    has_photo INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    photo BLOB,
+    UNIQUE (event_id, email),
+    UNIQUE (event_id, code),
+    UNIQUE (person_id, event_id)
+);
+INSERT INTO attendees_new (id, event_id, person_id, first_name, last_name, email, organisation, role,
+        pronouns, linkedin_url, share_email, share_linkedin, allow_scan, allow_suggest, consent_at,
+        consent_source, code, private_key, revoked_at, badge_printed_at, print_count,
+        leaderboard_opt_out, mail_opt_out_at, has_photo, created_at, updated_at, photo)
+    SELECT id, event_id, id, first_name, last_name, email, organisation, role,
+        pronouns, linkedin_url, share_email, share_linkedin, allow_scan, allow_suggest, consent_at,
+        consent_source, code, private_key, revoked_at, badge_printed_at, print_count,
+        leaderboard_opt_out, mail_opt_out_at, has_photo, created_at, updated_at, photo
+    FROM attendees;
+DROP TABLE attendees;
+ALTER TABLE attendees_new RENAME TO attendees;
+CREATE INDEX attendees_by_name ON attendees (event_id, last_name, first_name);
+CREATE INDEX attendees_by_code ON attendees (code);
+CREATE INDEX attendees_listing ON attendees (event_id, last_name COLLATE NOCASE,
+    first_name COLLATE NOCASE, revoked_at, badge_printed_at, has_photo, organisation);
+
+CREATE TRIGGER attendee_search_insert AFTER INSERT ON attendees BEGIN
+    INSERT INTO attendee_search (rowid, first_name, last_name, email, organisation)
+    VALUES (new.id, new.first_name, new.last_name, new.email, new.organisation);
+END;
+CREATE TRIGGER attendee_search_delete AFTER DELETE ON attendees BEGIN
+    INSERT INTO attendee_search (attendee_search, rowid, first_name, last_name, email, organisation)
+    VALUES ('delete', old.id, old.first_name, old.last_name, old.email, old.organisation);
+END;
+CREATE TRIGGER attendee_search_update AFTER UPDATE OF first_name, last_name, email, organisation
+ON attendees BEGIN
+    INSERT INTO attendee_search (attendee_search, rowid, first_name, last_name, email, organisation)
+    VALUES ('delete', old.id, old.first_name, old.last_name, old.email, old.organisation);
+    INSERT INTO attendee_search (rowid, first_name, last_name, email, organisation)
+    VALUES (new.id, new.first_name, new.last_name, new.email, new.organisation);
+END;
+CREATE TRIGGER attendees_has_photo_insert AFTER INSERT ON attendees WHEN new.photo IS NOT NULL BEGIN
+    UPDATE attendees SET has_photo = 1 WHERE id = new.id;
+END;
+CREATE TRIGGER attendees_has_photo_update AFTER UPDATE OF photo ON attendees BEGIN
+    UPDATE attendees SET has_photo = new.photo IS NOT NULL WHERE id = new.id;
+END;
+
+ALTER TABLE consent_log ADD COLUMN share_photo INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER consent_log_insert AFTER INSERT ON attendees BEGIN
+    INSERT INTO consent_log (attendee_id, at, source, share_email, share_linkedin, allow_scan, allow_suggest,
+                             share_photo)
+    VALUES (new.id, new.consent_at, new.consent_source, new.share_email, new.share_linkedin, new.allow_scan,
+            new.allow_suggest, new.share_photo);
+END;
+CREATE TRIGGER consent_log_update AFTER UPDATE OF share_email, share_linkedin, allow_scan, allow_suggest,
+    share_photo ON attendees
+WHEN old.share_email != new.share_email OR old.share_linkedin != new.share_linkedin
+     OR old.allow_scan != new.allow_scan OR old.allow_suggest != new.allow_suggest
+     OR old.share_photo != new.share_photo BEGIN
+    INSERT INTO consent_log (attendee_id, at, source, share_email, share_linkedin, allow_scan, allow_suggest,
+                             share_photo)
+    VALUES (new.id, new.consent_at, new.consent_source, new.share_email, new.share_linkedin, new.allow_scan,
+            new.allow_suggest, new.share_photo);
+END;
+
+-- One person, one set of details and choices: a change to any of a person's rows (an
+-- organiser's edit at one event, a consent choice on /me, a lost badge revoked) is made to
+-- all of them and to the person. (Recursive triggers are off: the copies do not re-fire this.)
+CREATE TRIGGER attendees_person_sync AFTER UPDATE ON attendees
+WHEN new.first_name IS NOT old.first_name OR new.last_name IS NOT old.last_name
+  OR new.email IS NOT old.email OR new.organisation IS NOT old.organisation OR new.role IS NOT old.role
+  OR new.pronouns IS NOT old.pronouns OR new.linkedin_url IS NOT old.linkedin_url
+  OR new.share_email IS NOT old.share_email OR new.share_linkedin IS NOT old.share_linkedin
+  OR new.allow_scan IS NOT old.allow_scan OR new.allow_suggest IS NOT old.allow_suggest
+  OR new.share_photo IS NOT old.share_photo OR new.consent_at IS NOT old.consent_at
+  OR new.consent_source IS NOT old.consent_source OR new.code IS NOT old.code
+  OR new.private_key IS NOT old.private_key OR new.revoked_at IS NOT old.revoked_at
+  OR new.leaderboard_opt_out IS NOT old.leaderboard_opt_out OR new.mail_opt_out_at IS NOT old.mail_opt_out_at
+BEGIN
+    UPDATE people SET email = new.email, code = new.code, private_key = new.private_key
+    WHERE id = new.person_id;
+    UPDATE attendees SET first_name = new.first_name, last_name = new.last_name, email = new.email,
+        organisation = new.organisation, role = new.role, pronouns = new.pronouns,
+        linkedin_url = new.linkedin_url, share_email = new.share_email,
+        share_linkedin = new.share_linkedin, allow_scan = new.allow_scan,
+        allow_suggest = new.allow_suggest, share_photo = new.share_photo, consent_at = new.consent_at,
+        consent_source = new.consent_source, code = new.code, private_key = new.private_key,
+        revoked_at = new.revoked_at, leaderboard_opt_out = new.leaderboard_opt_out,
+        mail_opt_out_at = new.mail_opt_out_at, updated_at = new.updated_at
+    WHERE person_id = new.person_id AND id != new.id;
+END;
+-- A new registration of a person already registered elsewhere brings what it brings (a
+-- new organisation) to the person's other rows, and takes the person's photo.
+CREATE TRIGGER attendees_person_join AFTER INSERT ON attendees
+WHEN EXISTS (SELECT 1 FROM attendees WHERE person_id = new.person_id AND id != new.id) BEGIN
+    UPDATE people SET email = new.email WHERE id = new.person_id;
+    UPDATE attendees SET first_name = new.first_name, last_name = new.last_name, email = new.email,
+        organisation = new.organisation, role = new.role, pronouns = new.pronouns,
+        linkedin_url = new.linkedin_url, share_email = new.share_email,
+        share_linkedin = new.share_linkedin, allow_scan = new.allow_scan,
+        allow_suggest = new.allow_suggest, share_photo = new.share_photo, consent_at = new.consent_at,
+        consent_source = new.consent_source, updated_at = new.updated_at
+    WHERE person_id = new.person_id AND id != new.id;
+    UPDATE attendees SET photo = (SELECT photo FROM attendees WHERE person_id = new.person_id
+                                  AND id != new.id AND photo IS NOT NULL LIMIT 1)
+    WHERE id = new.id AND new.photo IS NULL;
+END;
+CREATE TRIGGER attendees_person_photo_sync AFTER UPDATE OF photo ON attendees
+WHEN new.photo IS NOT old.photo BEGIN
+    UPDATE attendees SET photo = new.photo WHERE person_id = new.person_id AND id != new.id;
+END;
+-- A person goes with their last registration (an event deleted, a record erased).
+CREATE TRIGGER attendees_person_gone AFTER DELETE ON attendees
+WHEN NOT EXISTS (SELECT 1 FROM attendees WHERE person_id = old.person_id) BEGIN
+    DELETE FROM people WHERE id = old.person_id;
+END;
+
+-- Introductions (paying it forward): a person introduces two of their contacts, each
+-- answers through their own link (only its hash is kept); both yes makes them contacts.
+CREATE TABLE introductions (
+    id INTEGER PRIMARY KEY,
+    programme_id INTEGER REFERENCES programmes(id),
+    introducer_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    first_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    second_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    note TEXT NOT NULL DEFAULT '',
+    first_token_hash TEXT NOT NULL UNIQUE,
+    second_token_hash TEXT NOT NULL UNIQUE,
+    first_answer TEXT CHECK (first_answer IN ('accepted', 'declined')),
+    second_answer TEXT CHECK (second_answer IN ('accepted', 'declined')),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    CHECK (first_id < second_id),
+    CHECK (introducer_id NOT IN (first_id, second_id))
+);
+CREATE INDEX introductions_by_pair ON introductions (first_id, second_id);
+CREATE INDEX introductions_by_introducer ON introductions (introducer_id);
+""",
 ]

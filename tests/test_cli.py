@@ -101,7 +101,8 @@ def test_import_reports_and_lists(runner, imported):
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [r["email"] for r in rows] == ["ann@example.org", "bob@example.org"]
     assert set(rows[0]) == {"email", "first_name", "last_name", "organisation", "role", "code",
-                            "share_email", "share_linkedin", "allow_scan", "checked_in_at"}
+                            "share_email", "share_linkedin", "allow_scan", "allow_suggest",
+                            "share_photo", "has_photo", "checked_in_at"}
     assert rows[0]["share_email"] is True and rows[0]["checked_in_at"] is None
 
 

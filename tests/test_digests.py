@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, post_form
 from kiosk.attendee_import import import_attendees
-from kiosk.attendees import find_attendee
+from kiosk.attendees import add_attendee, find_attendee
 from kiosk.checkins import check_in
 from kiosk.connections import record
 from kiosk.db import connect, migrate
@@ -222,11 +222,7 @@ def test_suggestions_show_only_people_who_arrived_and_opted_in_and_never_contact
                ["zoe@example.org", "dora@example.org"])  # Dora never arrived
     assert db.execute("SELECT allow_suggest FROM consent_log WHERE attendee_id = ? ORDER BY id DESC",
                       [who["zoe"]["id"]]).fetchone() == (1,)
-    never_came = db.execute("SELECT id FROM attendees WHERE email = 'lone@example.org'").fetchone()
-    db.execute("INSERT INTO attendees (event_id, first_name, email, share_email, share_linkedin, allow_scan, "
-               "consent_at, consent_source, code, private_key, created_at, updated_at) "
-               "SELECT event_id, 'Absent', 'absent@example.org', 1, 1, 1, consent_at, 'import', 'ABSENT0000000', "
-               "'absent-key', created_at, updated_at FROM attendees WHERE id = ?", never_came)
+    add_attendee(db, "after", {"first_name": "Absent", "email": "absent@example.org"}, source="import")
     run(smtp_app, db, include_unconnected=True)
     mail = by_recipient(recorder)
     assert "absent@example.org" not in mail, "someone who never came gets no suggestions"

@@ -19,7 +19,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import connections, messages, phones, privacy
+from .. import connections, messages, people, phones, privacy
 from ..checkins import is_open
 from ..db import connect, get_db, query
 from ..errors import KioskError
@@ -277,14 +277,18 @@ def unsubscribe(token):
 
 
 def _badge_holder(code):
-    """The badge's holder and their event (codes are unique across events)."""
+    """The badge's holder and the event it opens: the one this phone's person is at, when
+    the holder is registered there too; else the holder's event open now, else their latest
+    (in a programme a badge is good for every event)."""
     db = get_db()
-    found = query(db, "SELECT * FROM attendees WHERE code = ?", [code.upper()])
+    person_id = people.person_id_for(db, "code", code.upper())
+    found = people.registration_at(db, person_id, g.attendee["event_id"]) if person_id and g.attendee else None
+    found = found or (people.current_registration(db, person_id) if person_id else None)
     if not found:
         abort(404)
-    if found[0]["revoked_at"]:
+    if found["revoked_at"]:
         abort(410)
-    return found[0], query(db, "SELECT * FROM events WHERE id = ?", [found[0]["event_id"]])[0]
+    return found, query(db, "SELECT * FROM events WHERE id = ?", [found["event_id"]])[0]
 
 
 def _require_attendee():

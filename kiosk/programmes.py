@@ -1,0 +1,99 @@
+"""Programmes: a series of events (a fellowship's monthly workshops) whose people are one.
+
+An event joins a programme when it is created or later. Joining with attendees already
+registered makes each of them the programme's person with that email: someone new to the
+programme keeps their badge code and link; someone already in it takes the programme's
+code and link, and the ones they held for this event stay valid as aliases.
+"""
+
+from .db import now, query, write
+from .errors import Conflict, NotFound
+from .events import check_name, check_slug, get_event
+from .people import SHARED_FIELDS
+
+CONSENT = ("share_email", "share_linkedin", "allow_scan", "allow_suggest", "share_photo",
+           "consent_at", "consent_source")
+
+
+def create_programme(db, slug, name):
+    check_slug(slug, "programme slug")
+    row = {"slug": slug, "name": check_name(name, "programme name"), "created_at": now()}
+    with write(db):
+        if db.execute("SELECT 1 FROM programmes WHERE slug = ?", [slug]).fetchone():
+            raise Conflict(f"a programme with slug {slug!r} already exists")
+        db["programmes"].insert(row)
+    return get_programme(db, slug)
+
+
+def get_programme(db, slug):
+    rows = query(db, "SELECT * FROM programmes WHERE slug = ?", [slug])
+    if not rows:
+        raise NotFound(f"no programme {slug!r}")
+    return rows[0]
+
+
+def programme_of(db, event):
+    """The event's programme row, or None."""
+    if not event.get("programme_id"):
+        return None
+    return query(db, "SELECT * FROM programmes WHERE id = ?", [event["programme_id"]])[0]
+
+
+def list_programmes(db):
+    """Programmes with how many events and people each has, newest first."""
+    return query(db, """SELECT p.*,
+                          (SELECT count(*) FROM events e WHERE e.programme_id = p.id) AS events,
+                          (SELECT count(*) FROM people x WHERE x.programme_id = p.id) AS people
+                        FROM programmes p ORDER BY p.created_at DESC, p.id DESC""")
+
+
+def programme_events(db, programme_id):
+    """The programme's events, in the order they are held."""
+    return query(db, "SELECT * FROM events WHERE programme_id = ? ORDER BY starts_at, id", [programme_id])
+
+
+def set_event_programme(db, event_slug, programme_slug):
+    """Put an event in a programme ("" or None: in none). An event whose attendees already
+    share a programme's badges cannot leave it or move to another."""
+    with write(db):
+        event = get_event(db, event_slug)
+        programme = get_programme(db, programme_slug) if programme_slug else None
+        target = programme["id"] if programme else None
+        if event["programme_id"] == target:
+            return get_event(db, event_slug)
+        registered = db.execute("SELECT count(*) FROM attendees WHERE event_id = ?", [event["id"]]).fetchone()[0]
+        if event["programme_id"] is not None and registered:
+            raise Conflict(f"{event['slug']} has {registered} attendees sharing the badges of its programme; "
+                           "an event with attendees cannot leave its programme")
+        db.execute("UPDATE events SET programme_id = ? WHERE id = ?", [target, event["id"]])
+        if target is not None:
+            for row in query(db, "SELECT * FROM attendees WHERE event_id = ?", [event["id"]]):
+                _join(db, target, row)
+    return get_event(db, event_slug)
+
+
+def _join(db, programme_id, row):
+    """Make a standalone attendee row the programme's person with its email."""
+    found = query(db, """SELECT a.* FROM people p JOIN attendees a ON a.person_id = p.id
+                         WHERE p.programme_id = ? AND p.email = ? LIMIT 1""", [programme_id, row["email"]])
+    if not found:
+        db.execute("UPDATE people SET programme_id = ? WHERE id = ?", [programme_id, row["person_id"]])
+        return
+    person = found[0]
+    aliases = [] if row["revoked_at"] else [("code", row["code"])]  # a lost badge stays dead
+    aliases.append(("key", row["private_key"]))
+    db.conn.executemany("INSERT OR IGNORE INTO person_aliases (kind, value, person_id) VALUES (?, ?, ?)",
+                        [(kind, value, person["person_id"]) for kind, value in aliases])
+    db.execute("UPDATE person_aliases SET person_id = ? WHERE person_id = ?",
+               [person["person_id"], row["person_id"]])
+    # The person's details and code; the choices made most recently, wherever they were made.
+    chosen = {field: person[field] for field in SHARED_FIELDS}
+    if row["consent_at"] > person["consent_at"]:
+        chosen.update({field: row[field] for field in CONSENT})
+    sets = ", ".join(f"{field} = :{field}" for field in chosen)
+    old_person = row["person_id"]
+    db.execute(f"UPDATE attendees SET {sets} WHERE id = :id", {**chosen, "id": row["id"]})
+    db.execute("DELETE FROM people WHERE id = ?", [old_person])
+    if row["photo"] is not None and person["photo"] is None:
+        db.execute("UPDATE attendees SET photo = ? WHERE id = ?", [row["photo"], row["id"]])
+
