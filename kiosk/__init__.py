@@ -79,7 +79,7 @@ def create_app(test_config=None):
     db.init_app(app)
 
     from . import cli
-    from .views import admin, api, attendee, auth, door, errors, mail
+    from .views import admin, api, attendee, auth, door, errors, introductions, mail
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(attendee.bp)
@@ -87,6 +87,7 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(door.bp)
     app.register_blueprint(mail.bp)
+    app.register_blueprint(introductions.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     csrf.exempt(attendee.unsubscribe)  # RFC 8058 one-click: the signed token is the proof
     cli.register(app)

@@ -248,7 +248,7 @@ def leaderboard(db, event_slug, limit=10):
     event = get_event(db, event_slug)
     return query(
         db,
-        """SELECT a.first_name, a.last_name, a.organisation, count(DISTINCT other) AS people
+        """SELECT a.person_id, a.first_name, a.last_name, a.organisation, count(DISTINCT other) AS people
            FROM (SELECT scanner_id AS me, scanned_id AS other FROM connections WHERE event_id = :e
                  UNION ALL
                  SELECT scanned_id, scanner_id FROM connections WHERE event_id = :e) pairs

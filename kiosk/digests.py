@@ -25,7 +25,8 @@ from .db import connect, now, query, rehearsal, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event, local_time
 from .mail import Envelope, MailUnavailable, Permanent, Temporary
-from .messages import build, mail_domain, reachable
+from .messages import build, mail_domain
+from .suggestions import suggestions
 
 KINDS = ("invite", "digest")  # what an organiser sends; a digest run also sends follow-ups
 MESSAGE_KINDS = ("invite", "digest", "followup")
@@ -106,7 +107,7 @@ def enqueue(db, event, kind, *, include_unconnected=False, only=None):
         for person in people:
             contacts = new.get(person["id"], [])
             if person["id"] not in told and (contacts or (
-                    include_unconnected and person["checked_in"] and reachable(db, person))):
+                    include_unconnected and person["checked_in"] and suggestions(db, person, event))):
                 created += _queue(db, event, person, "digest", 0, contacts, stamp)
             elif person["id"] in told and contacts:
                 batch = followups.get(person["id"], 0) + 1

@@ -1,5 +1,6 @@
-"""The mail itself: invites, digests, follow-ups, the "no connection" suggestions and the
-private link sent again, each as plain text and HTML (inline styles, no remote images);
+"""The mail itself: invites, digests (with people to meet next time), follow-ups, the
+"no connection" suggestions and the private link sent again, each as plain text and
+HTML (inline styles, no remote images);
 and the signed unsubscribe tokens every message carries.
 
 The text part goes quoted-printable, `Date` carries a zone offset, and `From` names the
@@ -31,6 +32,7 @@ from .errors import NotFound
 from .events import local_time, zone
 from .mail import Envelope
 from .people import rows_for_code
+from .suggestions import suggestions
 from .vcard import vcards
 
 FOLLOW_UP = "follow up"  # the tag that puts a contact first in the digest
@@ -73,9 +75,9 @@ def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, a
             subject = f"Your {count} connection{'s' if count != 1 else ''} from {event['name']}"
             template = "digest"
         else:
-            context["reachable"] = reachable(db, person)
             subject = f"People you could still reach from {event['name']}"
             template = "reach_out"
+        context["suggested"] = suggestions(db, person, event)
         if people:
             attachments.append((vcards(people, event).encode("utf-8"), "text", "vcard", "contacts.vcf"))
     recipient = to or (f"{person['first_name']} {person['last_name']}".strip(), person["email"])
@@ -172,25 +174,6 @@ def _to_header(who):
 def readable(message):
     """A composed message as the modern EmailMessage (get_body, iter_attachments), for previews."""
     return BytesParser(policy=policy.default).parsebytes(message.as_bytes())
-
-
-def reachable(db, person, limit=15):
-    """For someone with no connection: people who checked in and agreed to be suggested to
-    people they have not met, from the same workshops (or the event). Only their name,
-    role and organisation: never how to contact them."""
-    return query(
-        db,
-        """SELECT DISTINCT o.first_name, o.last_name, o.role, o.organisation
-           FROM attendees o
-           WHERE o.event_id = :e AND o.id != :me AND o.revoked_at IS NULL AND o.allow_suggest = 1
-             AND EXISTS (SELECT 1 FROM checkins WHERE attendee_id = o.id)
-             AND (NOT EXISTS (SELECT 1 FROM checkins WHERE attendee_id = :me AND workshop_id IS NOT NULL)
-                  OR o.id IN (SELECT c2.attendee_id FROM checkins c1 JOIN checkins c2
-                              ON c2.workshop_id = c1.workshop_id
-                              WHERE c1.attendee_id = :me AND c1.workshop_id IS NOT NULL))
-           ORDER BY o.last_name, o.first_name LIMIT :limit""",
-        {"e": person["event_id"], "me": person["id"], "limit": limit},
-    )
 
 
 def send_link_again(db, email, mailer):

@@ -56,9 +56,10 @@ def fold(line):
 
 
 def where_and_when(contact, event):
-    """"Met at Careers in Cardiology, Spring Networking on 14 March 2026." plus your note."""
+    """"Met at Careers in Cardiology, Spring Networking on 14 March 2026." (or "Introduced by
+    Ann Lee on ...") plus your note."""
     place = ", ".join(part for part in (contact.get("workshop"), event["name"]) if part)
-    text = f"Met at {place}"
+    text = f"Introduced by {contact['introduced_by']}" if contact.get("introduced_by") else f"Met at {place}"
     if contact.get("at"):
         day = datetime.fromisoformat(contact["at"]).astimezone(zone(event["timezone"]))
         text += f" on {day.day} {day:%B %Y}"

@@ -34,6 +34,8 @@ TABLE = {
     ("attendee.unsubscribe", "POST"): EVERYONE,
     ("attendee.lost_link", "GET"): EVERYONE,  # mails a link only to the address typed
     ("attendee.send_lost_link", "POST"): EVERYONE,
+    ("introductions.answer_page", "GET"): EVERYONE,  # the one-time token in the mailed link is the credential
+    ("introductions.answer", "POST"): EVERYONE,
     # an attendee's phone
     ("attendee.met", "POST"): PHONE,
     ("attendee.photo", "GET"): PHONE,
@@ -45,6 +47,7 @@ TABLE = {
     ("attendee.delete_mine", "POST"): PHONE,
     ("attendee.end_device", "POST"): PHONE,
     ("attendee.forget", "POST"): PHONE,
+    ("introductions.introduce", "POST"): PHONE,
     # the kiosk API
     ("api.kiosk_info", "GET"): KIOSKS,
     ("api.checkins", "POST"): KIOSKS,

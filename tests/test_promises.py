@@ -330,7 +330,7 @@ def test_the_import_understands_allow_suggest_and_keeps_it_in_the_consent_histor
 
 def test_the_me_page_records_the_suggest_choice(client, people, db):
     activate(client, people["ann"])
-    assert "Suggest me to people who did not meet me" in client.get("/me").get_data(as_text=True)
+    assert "Suggest me to people who have not met me yet" in client.get("/me").get_data(as_text=True)
     post_form(client, "/me/choices", {"allow_suggest": "on", "allow_scan": "on"})
     assert db.execute("SELECT allow_suggest, source FROM consent_log WHERE attendee_id = ? ORDER BY id DESC",
                       [people["ann"]["id"]]).fetchone() == (1, "attendee")

@@ -19,7 +19,8 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import connections, messages, people, phones, privacy
+from .. import connections, introductions, messages, people, phones, privacy
+from ..suggestions import suggestions
 from ..checkins import is_open
 from ..db import connect, get_db, query
 from ..errors import KioskError
@@ -90,6 +91,7 @@ def me():
         total=len(people), search=search, searchable=len(people) > SEARCH_FROM,
         saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
         devices=phones.devices(db, me), this_device=g.attendee_session,
+        suggested=suggestions(db, me, event), **introductions.for_page(db, me["person_id"]),
     )
 
 
@@ -147,7 +149,8 @@ def choices():
 def contacts():
     me = _require_attendee()
     db = get_db()
-    text = vcards(connections.people_met(db, me), get_event(db, me["event_slug"]))
+    met = connections.people_met(db, me) + introductions.introduced_contacts(db, me["person_id"])
+    text = vcards(met, get_event(db, me["event_slug"]))
     return Response(text.encode("utf-8"), mimetype="text/vcard", headers={
         "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .attendee import COOKIE
 
-ATTENDEE_PATHS = ("/b/", "/B/", "/me", "/unsubscribe", "/lost-link")
+ATTENDEE_PATHS = ("/b/", "/B/", "/me", "/unsubscribe", "/lost-link", "/introductions/")
 # (title, what to do next) by status; {limit} is the largest upload.
 WORDS = {
     400: ("That did not work", "Something in what was sent was not right. Go back and try again."),

@@ -9,6 +9,7 @@ from ...checkins import arrivals
 from ...db import get_db
 from ...events import get_event
 from ...exports import csv_text
+from ...introductions import introduction_counts
 from ..auth import organiser_only
 from . import bp
 
@@ -26,19 +27,21 @@ def insight(slug):
     """Who met whom: totals, per workshop, over time, the network, the leaderboard."""
     db = get_db()
     figures = connections_domain.insight(db, slug)
+    leaders = connections_domain.leaderboard(db, slug)
     return render_template(
         "admin/connections.html", **figures, chart=bar_chart(figures["buckets"]),
         picture=network_picture(figures["network"]),
-        leaders=connections_domain.leaderboard(db, slug),
+        leaders=leaders, introductions=introduction_counts(db, [leader["person_id"] for leader in leaders]),
     )
 
 
 @bp.get("/events/<slug>/leaderboard")
 def leaderboard(slug):
     """Full screen for the room's projector; refreshes itself."""
+    leaders = connections_domain.leaderboard(get_db(), slug)
     return render_template(
-        "admin/leaderboard.html", event=get_event(get_db(), slug),
-        leaders=connections_domain.leaderboard(get_db(), slug),
+        "admin/leaderboard.html", event=get_event(get_db(), slug), leaders=leaders,
+        introductions=introduction_counts(get_db(), [leader["person_id"] for leader in leaders]),
     )
 
 
