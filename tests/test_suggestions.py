@@ -54,6 +54,10 @@ def check_in_at(db, row, workshop_id):
 
 @pytest.fixture
 def fellows(db):
+    return programme_of_fellows(db)
+
+
+def programme_of_fellows(db):
     """A programme of three monthly workshops (two held, one to come), its fellows' rows by
     event ({name: {event: row}}), who met whom, and a Leadership workshop in January."""
     create_programme(db, "fellows", "Fellowship 2026")
