@@ -89,7 +89,8 @@ def _join(db, programme_id, row):
     aliases = [("key", row["private_key"])]
     if person["revoked_at"] and not row["revoked_at"]:
         # The programme's badge was revoked (lost) and this one is good: it becomes theirs.
-        chosen.update(code=row["code"], revoked_at=None)
+        chosen.update(code=row["code"], revoked_at=None, badge_printed_at=row["badge_printed_at"],
+                      print_count=row["print_count"])
     elif not row["revoked_at"]:  # a lost badge stays dead
         aliases.append(("code", row["code"]))
     # The row becomes the person's first; its own person goes (their code and key move here).

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import post_form
 from kiosk.attendee_import import import_attendees
-from kiosk.attendees import find_attendee, new_private_link
+from kiosk.attendees import find_attendee, new_private_link, update_attendee
+from kiosk.errors import Conflict
 from kiosk.events import create_event
 from kiosk.kiosks import create_kiosk
 from kiosk.programmes import create_programme, set_event_programme
@@ -223,3 +224,24 @@ def test_organisers_create_a_programme_and_put_an_event_in_it_on_the_pages(organ
     assert "part of" in organiser.get("/admin/events/spring").get_data(as_text=True)
     again = post_form(organiser, "/admin/programmes", {"name": "Other", "slug": "fellows"})
     assert "already exists" in again.get_data(as_text=True)
+
+
+def test_a_badge_printed_for_one_workshop_is_printed_for_the_programme_and_emails_stay_one_person(fellowship, db):
+    zoe = find_attendee(db, "jan", "zoe@example.org")
+    db.execute("UPDATE attendees SET badge_printed_at = '2027-01-10T09:00:00+00:00', print_count = 1 "
+               "WHERE id = ?", [zoe["id"]])
+    assert find_attendee(db, "feb", "zoe@example.org")["badge_printed_at"] == "2027-01-10T09:00:00+00:00", \
+        "a fellow keeps their badge: February's unprinted list does not hold her"
+    bob = find_attendee(db, "feb", "bob@example.org")
+    with pytest.raises(Conflict, match="belongs to another attendee"):
+        update_attendee(db, "feb", bob["id"], {**bob, "email": "ann@example.org"})  # Ann is January's
+
+
+def test_my_data_download_holds_every_event_of_the_programme(client, fellowship, db):
+    activate(client, find_attendee(db, "jan", "zoe@example.org"))
+    token = create_kiosk(db, "feb", "Door")[1]
+    scan(client, token, "feb", find_attendee(db, "feb", "zoe@example.org")["code"])
+    data = json.loads(client.get("/me/data.json").get_data())
+    assert [r["slug"] for r in data["registrations"]] == ["jan", "feb"]
+    assert [c["event"] for c in data["checkins"]] == ["feb"]
+    assert len(data["consent_history"]) >= 2
