@@ -58,10 +58,10 @@ shared(pid, workshop, title) AS (  -- workshops both of us checked in at
       JOIN attendees x ON x.id = xc.attendee_id
       JOIN workshops w ON w.id = mc.workshop_id
     WHERE m.person_id = :me AND x.person_id IN candidates)
-SELECT x.first_name, x.last_name, x.role, x.organisation,
-       (SELECT count(*) FROM via WHERE via.pid = k.pid) AS via_contacts,
-       (SELECT group_concat(title, char(31)) FROM shared WHERE shared.pid = k.pid) AS workshops
+SELECT x.first_name, x.last_name, x.role, x.organisation, coalesce(v.n, 0) AS via_contacts, w.titles AS workshops
 FROM candidates k JOIN attendees x ON x.id = (SELECT min(id) FROM attendees WHERE person_id = k.pid)
+LEFT JOIN (SELECT pid, count(*) AS n FROM via GROUP BY pid) v ON v.pid = k.pid
+LEFT JOIN (SELECT pid, group_concat(title, char(31)) AS titles FROM shared GROUP BY pid) w ON w.pid = k.pid
 """
 
 
