@@ -66,9 +66,9 @@ def have_met(db, one, other):
     """Whether two people are connected already: a connection either way at any event,
     or an introduction both accepted."""
     return bool(db.execute(
-        """SELECT 1 FROM attendees a JOIN connections c ON a.id IN (c.scanner_id, c.scanned_id)
-           JOIN attendees b ON b.id = CASE WHEN c.scanner_id = a.id THEN c.scanned_id ELSE c.scanner_id END
-           WHERE a.person_id = :one AND b.person_id = :other
+        """SELECT 1 FROM attendees a JOIN connections c ON c.event_id = a.event_id AND c.scanner_id = a.id
+           JOIN attendees b ON b.id = c.scanned_id
+           WHERE (a.person_id = :one AND b.person_id = :other) OR (a.person_id = :other AND b.person_id = :one)
            UNION ALL
            SELECT 1 FROM introductions WHERE first_id = min(:one, :other) AND second_id = max(:one, :other)
              AND first_answer = 'accepted' AND second_answer = 'accepted' LIMIT 1""",
@@ -243,3 +243,26 @@ def for_page(db, person_id):
     introduced to this person, and the introductions they made."""
     return {"introducible": contacts(db, person_id), "introduced": introduced_contacts(db, person_id),
             "introductions_made": made_by(db, person_id), "introduction_note_limit": NOTE_LIMIT}
+
+
+def personal(db, person_id, *, with_notes=True):
+    """The introductions a person made or was part of, for their data download: names, the
+    note (left out for an organiser: it was written to the two people), when, their own
+    answer and the status (never the other person's answer)."""
+    rows = query(db, f"""SELECT i.*, b.first_name || ' ' || b.last_name AS introducer,
+                                f.first_name || ' ' || f.last_name AS first, s.first_name || ' ' || s.last_name AS second
+                         FROM introductions i
+                         JOIN attendees b ON b.id = {ROW_OF.format('i.introducer_id')}
+                         JOIN attendees f ON f.id = {ROW_OF.format('i.first_id')}
+                         JOIN attendees s ON s.id = {ROW_OF.format('i.second_id')}
+                         WHERE :me IN (i.introducer_id, i.first_id, i.second_id) ORDER BY i.created_at, i.id""",
+                 {"me": person_id})
+    return [{"introducer": row["introducer"], "introduced": [row["first"], row["second"]],
+             "note": row["note"] if with_notes else "",
+             "at": row["created_at"], "status": status(row),
+             **({"my_answer": row[f"{side}_answer"]} if (side := _side(row, person_id)) else {})}
+            for row in rows]
+
+
+def _side(introduction, person_id):
+    return {introduction["first_id"]: "first", introduction["second_id"]: "second"}.get(person_id)

@@ -3,6 +3,7 @@ their whole record; purging a past event's personal data while keeping anonymous
 
 from datetime import datetime, timedelta, timezone
 
+from . import introductions
 from .connections import people_met
 from .db import now, query, write
 from .errors import Invalid
@@ -45,6 +46,7 @@ def personal_data(db, attendee, *, for_organiser=False):
                                  WHERE attendee_id {mine} ORDER BY id""", person),
         "saved_by": db.execute(f"SELECT count(*) FROM connections WHERE scanned_id {mine}", person).fetchone()[0],
         "mail": query(db, f"SELECT kind, status, sent_at FROM outbox WHERE attendee_id {mine} ORDER BY id", person),
+        "introductions": introductions.personal(db, attendee["person_id"], with_notes=not for_organiser),
     }
 
 

@@ -229,3 +229,16 @@ def test_mail_that_cannot_go_withdraws_the_introduction(amy_phone, smtp_app, db,
 def test_a_link_that_is_not_one_is_a_clear_404(client):
     response = client.get("/introductions/not-a-real-token")
     assert response.status_code == 404 and "not valid" in response.get_data(as_text=True)
+
+
+def test_my_data_holds_my_introductions_without_the_other_answer(amy_phone, smtp_app, smtp_server, db, fellows):
+    recorder, _ = smtp_server
+    introduce_from_me(amy_phone, fellows["ben"]["jan"], fellows["ivy"]["feb"])
+    answer(smtp_app.test_client(), answer_link(mails(recorder)["ivy@example.org"]), "decline")
+    mine = amy_phone.get("/me/data.json").get_json()["introductions"]
+    assert mine == [{"introducer": "Amy Fellow", "introduced": ["Ben Fellow", "Ivy Fellow"],
+                     "note": "You both love cardiology", "at": mine[0]["at"], "status": "waiting"}]
+    ben_phone = smtp_app.test_client()
+    activate(ben_phone, fellows["ben"]["jan"])
+    (bens,) = ben_phone.get("/me/data.json").get_json()["introductions"]
+    assert bens["my_answer"] is None and "declined" not in str(bens), "Ben is not told Ivy declined"
