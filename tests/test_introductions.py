@@ -12,6 +12,7 @@ from kiosk.attendees import add_attendee
 from kiosk.db import query
 from kiosk.errors import Conflict, Forbidden, Invalid
 from kiosk.introductions import DAILY_LIMIT, TooMany, introduce, introduction_counts
+from kiosk.introductions import answer as answer_by_token
 from test_connections import activate, parse_vcards
 from test_suggestions import meet, programme_of_fellows
 
@@ -242,3 +243,18 @@ def test_my_data_holds_my_introductions_without_the_other_answer(amy_phone, smtp
     activate(ben_phone, fellows["ben"]["jan"])
     (bens,) = ben_phone.get("/me/data.json").get_json()["introductions"]
     assert bens["my_answer"] is None and "declined" not in str(bens), "Ben is not told Ivy declined"
+
+
+def test_the_leaderboard_shows_introductions_both_people_accepted(app, organiser, db, fellows):
+    amy = fellows["amy"]["feb"]
+    _, tokens = introduce(db, amy, fellows["ben"]["jan"]["person_id"], fellows["ivy"]["feb"]["person_id"], "")
+    first, second = tokens.values()
+    answer_by_token(db, first, True)
+    for path in ("/admin/events/feb/leaderboard", "/admin/events/feb/connections"):
+        assert "introduction" not in organiser.get(path).get_data(as_text=True), "one acceptance does not count"
+    answer_by_token(db, second, True)
+    projector = organiser.get("/admin/events/feb/leaderboard").get_data(as_text=True)
+    row = re.search(r"<li>.*?Amy Fellow.*?</li>", projector, re.S).group(0)
+    assert "1 introduction accepted" in row
+    assert "introductions: made and accepted by both people" in projector
+    assert "1 introduction accepted" in organiser.get("/admin/events/feb/connections").get_data(as_text=True)
