@@ -35,7 +35,7 @@ def demo_with_smtp(tmp_path, smtp_server):
 
 
 def link_in(message):
-    return re.search(r"http://127\.0\.0\.1:\d+/introductions/[\w-]+", message.get_body(("plain",)).get_content()).group(0)
+    return re.search(r"http://127\.0\.0\.1:\d+/introductions/[\w-]+\?answer=accept", message.get_body(("plain",)).get_content()).group(0)
 
 
 def test_introducing_two_contacts_from_a_phone(demo_with_smtp, smtp_server, browser):

@@ -68,7 +68,8 @@ def test_both_get_a_mail_with_the_note_and_the_other_but_no_contact_details(amy_
         assert "You both love cardiology" in body and "Amy Fellow" in body
         assert "Ivy Fellow" in body and "Year 1, Leeds" in body
         assert "ivy@example.org" not in body and "linkedin.com" not in body and ivy["code"] not in body
-        assert "/introductions/" in body
+        link = answer_link(to_ben)
+        assert f"{link}?answer=accept" in body and f"{link}?answer=decline" in body, "an Accept and a Decline link"
     (row,) = query(db, "SELECT * FROM introductions")
     link = answer_link(to_ben).rsplit("/", 1)[1]
     assert link not in (row["first_token_hash"], row["second_token_hash"]), "only the token's hash is kept"
@@ -84,8 +85,10 @@ def test_opening_the_link_records_nothing_and_both_accepting_makes_contacts(
     sent = mails(recorder)
     browser = smtp_app.test_client()  # a mail client or its link scanner: no session at all
     for path in (answer_link(sent["ben@example.org"]), answer_link(sent["ivy@example.org"])):
-        page = browser.get(path)
-        assert page.status_code == 200 and "Accept" in page.get_data(as_text=True)
+        for link in (path, f"{path}?answer=accept", f"{path}?answer=decline"):
+            page = browser.get(link).get_data(as_text=True)
+            first_button = re.search(r'<button type="submit" name="answer" value="(\w+)"', page).group(1)
+            assert first_button == ("decline" if link.endswith("decline") else "accept"), "the link's choice first"
     assert answers(db) == [(None, None)], "a GET (a scanner prefetching the link) records nothing"
 
     assert answer(browser, answer_link(sent["ben@example.org"]), "accept").status_code == 200

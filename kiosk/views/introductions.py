@@ -42,8 +42,10 @@ def introduce():
 @bp.get("/introductions/<token>")
 @limiter.limit(PER_ADDRESS_CEILING)
 def answer_page(token):
-    """Who introduces you to whom, and the two buttons. Records nothing."""
-    return render_template("attendee/introduction.html", **introductions.by_token(get_db(), token))
+    """Who introduces you to whom, and the two buttons, the one whose link was opened
+    (?answer=accept or decline) first. Records nothing."""
+    return render_template("attendee/introduction.html", **introductions.by_token(get_db(), token),
+                           asked=request.args.get("answer"))
 
 
 @bp.post("/introductions/<token>")
