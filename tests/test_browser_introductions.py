@@ -8,7 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import start_server
-from kiosk.db import connect
+from kiosk.db import connect, query
+from kiosk.introductions import introduce
+from test_accessibility import AXE, RUN_AXE
 from test_browser_phone import bind, fits, person, phone
 
 
@@ -72,3 +74,23 @@ def test_introducing_two_contacts_from_a_phone(demo_with_smtp, smtp_server, brow
 
         page.reload()
         expect(page.locator(".introductions-made")).to_contain_text("both accepted, they are now connected")
+
+
+def test_the_answer_page_has_no_serious_accessibility_violation(demo_with_smtp, browser):
+    db = demo_with_smtp.db()
+    try:
+        rows = {email: query(db, "SELECT * FROM attendees WHERE email = ? ORDER BY id DESC LIMIT 1", [email])[0]
+                for email in ("amelia.hughes@example.org", "seun.adeyemi@example.org", "priya.raghunathan@example.org")}
+        _, tokens = introduce(db, rows["amelia.hughes@example.org"], rows["seun.adeyemi@example.org"]["person_id"],
+                              rows["priya.raghunathan@example.org"]["person_id"], "Cardiology")
+    finally:
+        db.close()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)  # only to inject axe
+    try:
+        page = context.new_page()
+        for token in tokens.values():
+            page.goto(f"{demo_with_smtp.url}/introductions/{token}?answer=decline")
+            page.add_script_tag(path=str(AXE))
+            assert page.evaluate(RUN_AXE) == []
+    finally:
+        context.close()
