@@ -43,8 +43,8 @@ CONTACTS = """contacts(pid) AS MATERIALIZED (
     WHERE i.first_id = :me AND i.first_answer = 'accepted' AND i.second_answer = 'accepted'
     UNION SELECT i.first_id FROM introductions i
     WHERE i.second_id = :me AND i.first_answer = 'accepted' AND i.second_answer = 'accepted')"""
-# One row of each person (their rows share name, details and choices).
-ROW_OF = "(SELECT min(id) FROM attendees WHERE person_id = {})"  # a person's row (they share details)
+# One row of each person, for a join (a person's rows share name, details and choices).
+ROW_OF = "(SELECT min(id) FROM attendees WHERE person_id = {})"
 
 
 class TooMany(KioskError):
@@ -99,25 +99,7 @@ def introduce(db, introducer, first_id, second_id, note, moment=None):
         raise Invalid("you cannot introduce yourself: choose two of your contacts")
     tokens = {first_id: secrets.token_urlsafe(32), second_id: secrets.token_urlsafe(32)}
     with write(db):
-        mine = {row["person_id"]: row for row in contacts(db, me)}
-        if first_id not in mine or second_id not in mine:
-            raise Forbidden("you can only introduce people you have met yourself")
-        first, second = mine[first_id], mine[second_id]
-        names = f"{first['first_name']} {first['last_name']} and {second['first_name']} {second['last_name']}"
-        if have_met(db, first_id, second_id):
-            raise Conflict(f"{names} have met already")
-        if _open_for_pair(db, first_id, second_id, moment):
-            raise Conflict(f"{names} have been introduced already: that introduction is still open")
-        for person in (first, second):
-            if db.execute("SELECT mail_opt_out_at FROM attendees WHERE person_id = ? LIMIT 1",
-                          [person["person_id"]]).fetchone()[0]:
-                raise Conflict(f"{person['first_name']} {person['last_name']} receives no mail from this "
-                               "service, so cannot be introduced")
-        made_today = db.execute("SELECT count(*) FROM introductions WHERE introducer_id = ? AND created_at > ?",
-                                [me, _iso(moment - timedelta(days=1))]).fetchone()[0]
-        if made_today >= DAILY_LIMIT:
-            raise TooMany(f"you have made {DAILY_LIMIT} introductions in the last 24 hours: "
-                          "that is the most a day, try again tomorrow")
+        _check_pair(db, me, first_id, second_id, moment)
         programme = db.execute("SELECT programme_id FROM people WHERE id = ?", [me]).fetchone()[0]
         cursor = db.execute(
             """INSERT INTO introductions (programme_id, introducer_id, first_id, second_id, note,
@@ -126,6 +108,29 @@ def introduce(db, introducer, first_id, second_id, note, moment=None):
             [programme, me, first_id, second_id, note, token_hash(tokens[first_id]),
              token_hash(tokens[second_id]), _iso(moment), _iso(moment + timedelta(days=OPEN_DAYS))])
     return query(db, "SELECT * FROM introductions WHERE id = ?", [cursor.lastrowid])[0], tokens
+
+
+def _check_pair(db, me, first_id, second_id, moment):
+    """Refuse (with the reason) what may not be introduced, and past the day's limit."""
+    mine = {row["person_id"]: row for row in contacts(db, me)}
+    if first_id not in mine or second_id not in mine:
+        raise Forbidden("you can only introduce people you have met yourself")
+    first, second = mine[first_id], mine[second_id]
+    names = f"{first['first_name']} {first['last_name']} and {second['first_name']} {second['last_name']}"
+    if have_met(db, first_id, second_id):
+        raise Conflict(f"{names} have met already")
+    if _open_for_pair(db, first_id, second_id, moment):
+        raise Conflict(f"{names} have been introduced already: that introduction is still open")
+    for person in (first, second):
+        if db.execute("SELECT mail_opt_out_at FROM attendees WHERE person_id = ? LIMIT 1",
+                      [person["person_id"]]).fetchone()[0]:
+            raise Conflict(f"{person['first_name']} {person['last_name']} asked for no more mail, "
+                           "so cannot be introduced")
+    made_today = db.execute("SELECT count(*) FROM introductions WHERE introducer_id = ? AND created_at > ?",
+                            [me, _iso(moment - timedelta(days=1))]).fetchone()[0]
+    if made_today >= DAILY_LIMIT:
+        raise TooMany(f"you have made {DAILY_LIMIT} introductions in the last 24 hours: "
+                      "that is the most a day, try again tomorrow")
 
 
 def _open_for_pair(db, first_id, second_id, moment):

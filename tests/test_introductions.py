@@ -175,6 +175,10 @@ def test_only_between_two_of_your_own_contacts_not_met_and_not_introduced_alread
     meet(db, fellows, "ben", "cat", "jan")
     with pytest.raises(Conflict, match="have met already"):
         introduce(db, amy, ben["person_id"], cat["person_id"], "")
+    db.execute("UPDATE attendees SET mail_opt_out_at = ? WHERE email = 'ivy@example.org'", ["2026-01-01T00:00:00+00:00"])
+    with pytest.raises(Conflict, match="Ivy Fellow asked for no more mail"):
+        introduce(db, amy, ben["person_id"], ivy["person_id"], "")
+    db.execute("UPDATE attendees SET mail_opt_out_at = NULL WHERE email = 'ivy@example.org'")
     introduce(db, amy, ben["person_id"], ivy["person_id"], "  Say hello\n\nto each other ")
     assert db.execute("SELECT note FROM introductions").fetchone() == ("Say hello to each other",)
     meet(db, fellows, "ivy", "cat", "feb")  # Cat now knows both Ben and Ivy
