@@ -10,6 +10,7 @@ from ... import attendees as attendee_domain
 from ... import privacy
 from ...checkins import check_in_by_hand, check_in_history, undo_check_in
 from ...db import get_db
+from ...people import registrations
 from ...errors import KioskError
 from ...events import get_event
 from ...exports import ATTENDANCE_COLUMNS, attendance_rows, csv_text
@@ -108,6 +109,7 @@ def edit_attendee(slug, attendee_id):
         checkins=checkins, checkin_log=checkin_log,
         connections=attendee_domain.connection_count(db, attendee),
         consent_log=attendee_domain.consent_history(db, attendee),
+        elsewhere=[row for row in registrations(db, attendee["person_id"]) if row["id"] != attendee["id"]],
     )
 
 
