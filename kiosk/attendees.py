@@ -14,8 +14,8 @@ from .db import now, query, write
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import get_event
 from .images import decoding, open_image
-from .people import add_person, joining_row, programme_person_row
-from .phones import end_all_sessions
+from .people import add_person, joining_row, programme_person_row, registration_at
+from .phones import end_all_sessions, extend_sessions
 
 TEXT_LIMITS = {
     "first_name": 100,
@@ -174,7 +174,9 @@ def new_attendee_row(event, record, source, stamp, person_row=None):
 
 def insert_attendees(db, event, rows):
     """Insert new attendee rows (from `new_attendee_row`), and a person for each row that
-    starts one. Inside the caller's write transaction."""
+    starts one; a returning person's phones stay theirs through this event too. Inside
+    the caller's write transaction."""
+    returning = [row["person_id"] for row in rows if row["person_id"] is not None]
     for row in rows:
         if row["person_id"] is None:
             row["person_id"] = add_person(db, event.get("programme_id"), row)
@@ -184,6 +186,8 @@ def insert_attendees(db, event, rows):
     for keys, group in by_shape.items():
         db.conn.executemany(f"INSERT INTO attendees ({', '.join(keys)}) "
                             f"VALUES ({', '.join(':' + key for key in keys)})", group)
+    for person_id in returning:
+        extend_sessions(db, registration_at(db, person_id, event["id"], "a.id"))
 
 
 def add_attendee(db, event_slug, values, source="organiser"):

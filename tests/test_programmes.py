@@ -261,3 +261,11 @@ def test_a_walk_in_with_a_programme_email_is_that_person(client, fellowship, db)
                          json={"nonce": uuid.uuid4().hex, "first_name": "Ann", "email": "ANN@example.org"})
     assert answer.status_code == 201
     assert answer.get_json()["attendee"]["code"] == find_attendee(db, "jan", "ann@example.org")["code"]
+
+
+def test_a_phone_stays_bound_through_every_event_the_person_registers_for(client, fellowship, db):
+    activate(client, find_attendee(db, "jan", "zoe@example.org"))
+    import_attendees(db, "mar", b"email,first_name\nzoe@example.org,Zoe\n")
+    expires = datetime.fromisoformat(db.execute("SELECT expires_at FROM attendee_sessions").fetchone()[0])
+    march_ends = datetime.fromisoformat(db.execute("SELECT ends_at FROM events WHERE slug = 'mar'").fetchone()[0])
+    assert expires >= march_ends + timedelta(days=30)
