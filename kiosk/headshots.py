@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from .attendees import get_attendee
+from .checkins import badge_holder
+from .codes import parse_badge_code
 from .db import now, query, write
-from .errors import Invalid
+from .errors import Conflict, Invalid, NotFound
 from .events import get_event
 from .images import decoding, open_image
 
@@ -161,6 +163,27 @@ def set_photo(db, event_slug, attendee_id, data, source="organiser"):
             db["attendees"].update(attendee["id"], {"photo": None, "updated_at": now()})
             db.execute("DELETE FROM headshots WHERE person_id = ?", [attendee["person_id"]])
     return attendee
+
+
+def sitter(db, event_slug, code_text):
+    """The holder of a badge scanned at a kiosk in headshot mode; NotFound or Conflict
+    (revoked) with what the kiosk shows."""
+    holder = badge_holder(db, get_event(db, event_slug), parse_badge_code(code_text))
+    if holder is None:
+        raise NotFound("This is not one of this event's badges.")
+    if holder["revoked_at"]:
+        raise Conflict("This badge is no longer valid.")
+    has_photo = db.execute("SELECT has_photo FROM attendees WHERE id = ?", [holder["id"]]).fetchone()[0]
+    return {**holder, "has_photo": bool(has_photo)}
+
+
+def take(db, event_slug, code_text, data):
+    """A kiosk's photo of the badge's holder: checked, then stored as their headshot."""
+    headshot = prepare(data)
+    with write(db):
+        holder = sitter(db, event_slug, code_text)
+        save(db, holder, headshot, "kiosk")
+    return holder, headshot
 
 
 def original(db, person_id):

@@ -52,6 +52,8 @@ TABLE = {
     ("api.print_badge", "POST"): KIOSKS,
     ("api.decode", "POST"): KIOSKS,
     ("api.walk_ins", "POST"): STAFFED_KIOSK,
+    ("api.headshot_sitter", "GET"): STAFFED_KIOSK,
+    ("api.take_headshot", "POST"): STAFFED_KIOSK,
     ("api.attendees", "GET"): KIOSKS_AND_ACCOUNTS,
     ("api.badge", "GET"): KIOSKS_AND_ACCOUNTS,
     # running the door: staff and organisers
