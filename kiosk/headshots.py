@@ -186,10 +186,35 @@ def take(db, event_slug, code_text, data):
     return holder, headshot
 
 
-def original(db, person_id):
+def original(db, person_id, columns="format, width, height, original"):
     """The person's photo at full size: {format, width, height, original}; or None."""
-    rows = query(db, "SELECT format, width, height, original FROM headshots WHERE person_id = ?", [person_id])
+    rows = query(db, f"SELECT {columns} FROM headshots WHERE person_id = ?", [person_id])
     return rows[0] if rows else None
+
+
+def about(db, person_id):
+    """What /me says of the full-size photo (its size), without reading it."""
+    return original(db, person_id, "format, width, height, source, created_at")
+
+
+def visible_to(db, viewer, holder):
+    """Whether `viewer` (an attendee row on a phone, or None) may see `holder`'s photo: their
+    own; else only with the holder's consent, for someone at the same event (who scanned
+    the badge) or who has the holder among their contacts (from any event)."""
+    if viewer is None or not holder["photo"]:
+        return False
+    if viewer["person_id"] == holder["person_id"]:
+        return True
+    if not holder["share_photo"]:
+        return False
+    return viewer["event_id"] == holder["event_id"] or db.execute(
+        """SELECT 1 FROM connections c
+           JOIN attendees a ON a.id = c.scanner_id JOIN attendees b ON b.id = c.scanned_id
+           JOIN events e ON e.id = c.event_id
+           WHERE (a.person_id = :viewer AND b.person_id = :holder)
+              OR (a.person_id = :holder AND b.person_id = :viewer AND e.exchange_mode = 'mutual'
+                  AND c.hidden_by_scanned = 0)
+           LIMIT 1""", {"viewer": viewer["person_id"], "holder": holder["person_id"]}).fetchone() is not None
 
 
 def card_photo(photo):

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta, timezone
 from .connections import people_met
 from .db import now, query, write
 from .errors import Invalid
+from .headshots import about
 from .events import get_event
 from .mail import forget_saved
 
 PROFILE = ("first_name", "last_name", "email", "organisation", "role", "pronouns", "linkedin_url",
-           "share_email", "share_linkedin", "allow_scan", "leaderboard_opt_out", "consent_at",
+           "share_email", "share_linkedin", "allow_scan", "share_photo", "leaderboard_opt_out", "consent_at",
            "consent_source", "code", "badge_printed_at", "print_count", "mail_opt_out_at",
            "revoked_at", "created_at", "updated_at")
 
@@ -27,6 +28,7 @@ def personal_data(db, attendee, *, for_organiser=False):
                        [attendee["event_id"]])[0],
         "profile": {key: attendee[key] for key in PROFILE},
         "has_photo": attendee["photo"] is not None,
+        "headshot": about(db, attendee["person_id"]),  # the photo itself: a download of its own on /me
         "consent_history": query(db, """SELECT at, source, share_email, share_linkedin, allow_scan
                                         FROM consent_log WHERE attendee_id = ? ORDER BY id""", [attendee["id"]]),
         "checkins": query(db, """SELECT c.at, coalesce(w.title, 'door') AS place FROM checkins c

@@ -37,6 +37,7 @@ TABLE = {
     # an attendee's phone
     ("attendee.met", "POST"): PHONE,
     ("attendee.photo", "GET"): PHONE,
+    ("attendee.my_headshot", "GET"): PHONE,
     ("attendee.me", "GET"): PHONE,
     ("attendee.choices", "POST"): PHONE,
     ("attendee.edit_connection", "POST"): PHONE,
