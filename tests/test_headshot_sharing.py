@@ -6,6 +6,7 @@ import base64
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import post_form
 from headshot_files import GPS_IFD, jpeg, noisy_jpeg, opened
@@ -159,3 +160,41 @@ def test_a_csv_import_reads_share_photo_yes_and_no_and_a_blank_keeps_the_choice(
     assert find_attendee(db, "today", "zoe@example.org")["share_photo"] == 1
     with pytest.raises(KioskError, match="share_photo"):
         import_attendees(db, "today", (header + "Eve,eve@example.org,maybe\n").encode())
+
+
+# ---------- on a phone (Chromium at 390 px) against the real server ----------
+
+def demo_pair(server):
+    """Zoë and Ingrid at the demo kiosk's event, Zoë having saved Ingrid, who shares a photo."""
+    from kiosk.db import query
+    db = server.db()
+    try:
+        slug = db.execute("SELECT e.slug FROM kiosks k JOIN events e ON e.id = k.event_id").fetchone()[0]
+        rows = {row["email"]: row for row in query(
+            db, "SELECT a.* FROM attendees a JOIN events e ON e.id = a.event_id WHERE e.slug = ?", [slug])}
+        zoe, ingrid = rows["zoe.angstrom@example.org"], rows["ingrid.solberg@example.org"]
+        record(db, slug, zoe, ingrid["code"], via="phone")
+        set_photo(db, slug, ingrid["id"], jpeg(1200, 1200, colour="purple"))
+        set_photo(db, slug, zoe["id"], jpeg(2400, 1600))
+        share(db, ingrid)
+        return zoe, ingrid
+    finally:
+        db.close()
+
+
+def test_on_a_phone_my_contacts_photo_shows_and_my_own_downloads_at_full_size(live_server, browser, tmp_path):
+    from test_browser_phone import bind, fits, phone
+    zoe, ingrid = demo_pair(live_server)
+    with phone(browser) as page:
+        bind(page, live_server.url, zoe["private_key"])
+        contact_photo = page.locator(f"img.contact-photo[src='/b/{ingrid['code']}/photo.jpg']")
+        expect(contact_photo).to_be_visible()
+        page.wait_for_function("img => img.complete && img.naturalWidth === 800", arg=contact_photo.element_handle())
+        expect(page.get_by_text("at full size (2400 × 1600 pixels)")).to_be_visible()
+        assert fits(page)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download my photo").tap()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert saved.name == "headshot-Zoe-Angstrom.jpg"
+        assert opened(saved.read_bytes()).size == (2400, 1600)
