@@ -4,7 +4,7 @@ case, in any sub-folder). Every file is checked first; then all are stored in on
 transaction, or, when any file is unmatched or unreadable, none is and every problem is
 listed by file name.
 
-A zip is read in memory, entry by entry, never extracted: its names (which may say
+A zip is read entry by entry into memory, never extracted: its names (which may say
 "../../etc") are only matched, never used as paths. It may hold at most MAX_ENTRIES files
 and MAX_TOTAL_BYTES once uncompressed, each file at most headshots.MAX_BYTES, counted as
 they are inflated (a zip can declare sizes it does not keep to). Checked originals wait
@@ -65,7 +65,7 @@ def import_photos(db, event_slug, source, *, dry_run=False):
     bytes), then store them all. PhotosRefused (nothing written) when any file is at fault."""
     event = get_event(db, event_slug)
     people = _attendees_by_name(db, event)
-    result, waiting = PhotoImport(), []
+    result, waiting = PhotoImport(), {}
     with tempfile.TemporaryFile() as originals:
         for name, read in _photo_files(source, result):
             problem = _check(db, event, people, name, read, waiting, originals)
@@ -75,10 +75,10 @@ def import_photos(db, event_slug, source, *, dry_run=False):
             raise PhotosRefused(result.problems)
         if not waiting:
             raise Invalid("there is no photo (a .jpg, .jpeg or .png file) in it")
-        result.matched = [(photo.name, photo.attendee) for photo in waiting]
+        result.matched = [(photo.name, photo.attendee) for photo in waiting.values()]
         if not dry_run:
             with write(db):
-                for photo in waiting:
+                for photo in waiting.values():
                     originals.seek(photo.at)
                     headshot = replace(photo.headshot, original=originals.read(photo.length))
                     headshots.save(db, photo.attendee, headshot, "import")
@@ -104,24 +104,23 @@ def _attendees_by_name(db, event):
 
 
 def _check(db, event, people, name, read, waiting, originals):
-    """None when the file is matched and readable (then it waits), else the reason."""
+    """None when the file is matched and readable (then it waits, by person), else the reason."""
     stem = PurePosixPath(name).stem.strip()
     attendee = people.get(stem.casefold())
     if attendee is None and "@" not in stem:
         attendee = badge_holder(db, event, parse_badge_code(stem))  # a code held before a programme
     if attendee is None:
         return f"matches nobody at {event['name']}: name the file after the attendee's email or badge code"
-    for earlier in waiting:
-        if earlier.attendee["person_id"] == attendee["person_id"]:
-            return f"a second photo of {_name(attendee)} (also {earlier.name})"
+    if attendee["person_id"] in waiting:
+        return f"a second photo of {_name(attendee)} (also {waiting[attendee['person_id']].name})"
     try:
         headshot = headshots.prepare(read())
     except ZipTooLarge:
         raise
     except KioskError as exc:
         return str(exc)
-    waiting.append(_Waiting(name, attendee, replace(headshot, original=b""), originals.tell(),
-                            len(headshot.original)))
+    waiting[attendee["person_id"]] = _Waiting(name, attendee, replace(headshot, original=b""), originals.tell(),
+                                              len(headshot.original))
     originals.write(headshot.original)
     return None
 
@@ -138,7 +137,7 @@ def _photo_files(source, result):
     if isinstance(source, Path) and source.is_dir():
         files = _folder_files(source)
     else:
-        files = _zip_files(source.read_bytes() if isinstance(source, Path) else source)
+        files = _zip_files(source if isinstance(source, Path) else io.BytesIO(source))
     for name, read in files:
         parts = PurePosixPath(name).parts
         if any(part.startswith(".") and part.strip(".") or part == "__MACOSX" for part in parts) or parts[-1].lower() in SYSTEM_FILES:
@@ -173,9 +172,10 @@ def _file_reader(path):
     return read
 
 
-def _zip_files(data):
+def _zip_files(file):
+    """The zip's entries, read from `file` (a path or a file object) one at a time."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
         raise Invalid("that is neither a folder nor a readable .zip file")
     entries = [info for info in archive.infolist() if not info.is_dir()]

@@ -3,6 +3,7 @@ organiser pages. Every photo or none; unmatched and unreadable files listed by n
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -188,7 +189,7 @@ def test_photos_are_per_person_across_a_programme(runner, db, tmp_path):
     assert db.execute("SELECT count(*) FROM headshots").fetchone()[0] == 1
 
 
-def test_the_organiser_previews_the_zip_then_imports_it(organiser, db, people):
+def test_the_organiser_previews_the_zip_then_imports_it(app, organiser, db, people):
     page = organiser.get("/admin/events/spring/photos").get_data(as_text=True)
     assert 'type="file"' in page and 'name="csrf_token"' in page
     data = zipped({"Photos/zoe@example.org.jpg": jpeg(), f"Photos/{people['bob']['code']}.png": png()})
@@ -202,20 +203,24 @@ def test_the_organiser_previews_the_zip_then_imports_it(organiser, db, people):
     assert photos(db) == {}  # a preview writes nothing
 
     upload_id = re.search(r'name="upload_id" value="([^"]+)"', text).group(1)
+    waiting = Path(app.instance_path) / "uploads" / f"{upload_id}.zip"
+    assert waiting.stat().st_mode & 0o777 == 0o600
     done = post_form(organiser, "/admin/events/spring/photos/confirm", {"upload_id": upload_id},
                      follow_redirects=True)
     assert "2 photos imported." in done.get_data(as_text=True)
+    assert not waiting.exists()
     assert set(photos(db)) == {"zoe@example.org", "bob@example.org"}
 
 
-def test_the_organiser_sees_every_problem_and_cannot_import_a_faulty_zip(organiser, db, people):
+def test_the_organiser_sees_every_problem_and_cannot_import_a_faulty_zip(app, organiser, db, people):
     data = zipped({"zoe@example.org.jpg": jpeg(), "stranger.jpg": jpeg()})
     preview = post_form(organiser, "/admin/events/spring/photos",
                         {"file": (io.BytesIO(data), "photos.zip")}, content_type="multipart/form-data")
     text = preview.get_data(as_text=True)
     assert preview.status_code == 422
     assert "stranger.jpg" in text and "matches nobody at Spring Networking" in text
-    assert "upload_id" not in text  # nothing to confirm
+    assert "upload_id" not in text  # nothing to confirm, and nothing kept
+    assert list((Path(app.instance_path) / "uploads").glob("*.zip")) == []
     assert photos(db) == {}
 
 

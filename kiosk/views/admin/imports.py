@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import shutil
 import time
 from pathlib import Path
 
@@ -88,8 +89,9 @@ def _expired(slug):
     return redirect(url_for("admin.import_upload", slug=slug))
 
 
-def keep_upload(data, suffix="csv"):
-    """Park the checked file until the organiser confirms; only this session may use it."""
+def keep_upload(content, suffix="csv"):
+    """Park the file (bytes, or an upload's stream) until the organiser confirms; only this
+    session may use it. Returns its id."""
     upload_id = secrets.token_urlsafe(16)
     folder = Path(current_app.instance_path) / "uploads"
     folder.mkdir(mode=0o700, exist_ok=True)
@@ -99,7 +101,10 @@ def keep_upload(data, suffix="csv"):
     # The attendee list (names, addresses), the photos: readable by the service's user only.
     with os.fdopen(os.open(folder / f"{upload_id}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
                    "wb") as f:
-        f.write(data)
+        if isinstance(content, bytes):
+            f.write(content)
+        else:
+            shutil.copyfileobj(content, f)
     session[f"{suffix}_upload"] = upload_id
     return upload_id
 
@@ -109,5 +114,9 @@ def waiting_upload(suffix="csv"):
     upload_id = request.form.get("upload_id", "")
     if not upload_id or upload_id != session.get(f"{suffix}_upload"):
         return None
-    path = Path(current_app.instance_path) / "uploads" / f"{upload_id}.{suffix}"
+    path = upload_path(upload_id, suffix)
     return path if path.exists() else None
+
+
+def upload_path(upload_id, suffix):
+    return Path(current_app.instance_path) / "uploads" / f"{upload_id}.{suffix}"

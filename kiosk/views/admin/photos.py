@@ -8,7 +8,7 @@ from ...events import get_event
 from ...photo_import import MAX_ZIP_BYTES, PhotosRefused, import_photos
 from ..auth import organiser_only
 from . import bp
-from .imports import keep_upload, waiting_upload
+from .imports import keep_upload, upload_path, waiting_upload
 
 
 @bp.route("/events/<slug>/photos", methods=["GET", "POST"])
@@ -19,14 +19,16 @@ def photos_upload(slug):
     if request.method == "GET":
         return _page(event)
     upload = request.files.get("file")
-    data = upload.read() if upload else b""
+    if not upload:
+        return _page(event, problems=[("", "choose a .zip of photos first")]), 422
+    upload_id = keep_upload(upload.stream, "zip")  # on disk, not in memory: it may be hundreds of MB
     try:
-        result = import_photos(get_db(), slug, data, dry_run=True)
-    except PhotosRefused as exc:
-        return _page(event, problems=exc.problems), 422
+        result = import_photos(get_db(), slug, upload_path(upload_id, "zip"), dry_run=True)
     except KioskError as exc:
-        return _page(event, problems=[(upload.filename if upload else "", str(exc))]), 422
-    return _page(event, result=result, upload_id=keep_upload(data, "zip"))
+        upload_path(upload_id, "zip").unlink(missing_ok=True)
+        problems = exc.problems if isinstance(exc, PhotosRefused) else [(upload.filename, str(exc))]
+        return _page(event, problems=problems), 422
+    return _page(event, result=result, upload_id=upload_id)
 
 
 @bp.post("/events/<slug>/photos/confirm")
@@ -37,7 +39,7 @@ def photos_confirm(slug):
         flash("That upload has expired; please choose the zip again.", "error")
         return redirect(url_for("admin.photos_upload", slug=slug))
     try:
-        result = import_photos(get_db(), slug, path.read_bytes())
+        result = import_photos(get_db(), slug, path)
     except KioskError as exc:  # the attendees changed since the preview
         flash(f"Nothing was imported: {exc}. Check the zip again.", "error")
         return redirect(url_for("admin.photos_upload", slug=slug))
