@@ -201,7 +201,7 @@ def _entry_reader(archive, info, inflated):
         if len(data) > headshots.MAX_BYTES:
             raise Invalid(f"larger than {headshots.MAX_BYTES // (1024 * 1024)} MB")
         if inflated[0] > MAX_TOTAL_BYTES:
-            raise ZipTooLarge(f"the zip holds more than {MAX_TOTAL_BYTES // 1024 ** 3} GB of photos: "
-                          "import it in parts")
+            raise ZipTooLarge(f"the zip holds more than {MAX_TOTAL_BYTES // 1024 ** 2:,} MB of photos once "
+                          "unpacked: import it in parts")
         return data
     return read

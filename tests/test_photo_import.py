@@ -230,3 +230,28 @@ def test_a_photo_upload_without_a_csrf_token_is_refused(organiser, db, people):
                               content_type="multipart/form-data")
     assert response.status_code == 400
     assert photos(db) == {}
+
+
+def test_a_zip_that_inflates_past_its_total_is_refused_whole(runner, db, people, tmp_path, monkeypatch):
+    monkeypatch.setattr(photo_import, "MAX_TOTAL_BYTES", 2 * len(jpeg()) - 1 + 1024 ** 2)
+    archive = tmp_path / "photos.zip"
+    padded = jpeg() + b"\0" * 1024 ** 2  # bytes after the image's end: still a JPEG
+    archive.write_bytes(zipped({"zoe@example.org.jpg": padded, "bob@example.org.jpg": padded,
+                                "cy@example.org.jpg": padded}))
+    result = runner.invoke(args=["import-photos", "spring", str(archive)])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: the zip holds more than 1 MB of photos once unpacked: import it in parts\n"
+    assert photos(db) == {}
+
+
+def test_erasing_a_person_or_purging_their_event_deletes_their_original_too(db, people, tmp_path):
+    from kiosk.privacy import delete_attendee, purge
+    (tmp_path / "shoot").mkdir()
+    for name in ("zoe", "bob"):
+        (tmp_path / "shoot" / f"{name}@example.org.jpg").write_bytes(jpeg())
+    photo_import.import_photos(db, "spring", tmp_path / "shoot")
+    delete_attendee(db, people["zoe"])
+    assert set(originals(db)) == {"bob@example.org"}
+    db.execute("UPDATE events SET starts_at = '2020-01-01T09:00:00+00:00', ends_at = '2020-01-01T17:00:00+00:00'")
+    purge(db, "spring", 90)
+    assert db.execute("SELECT count(*) FROM headshots").fetchone()[0] == 0
