@@ -65,7 +65,7 @@ def prepare(data):
             raise Invalid(REFUSAL)
     original = without_location(data, image_format)
     with open_image(original, refusal=REFUSAL) as stored:
-        if stored.getexif().get_ifd(GPS_IFD):  # a layout the walk below did not expect
+        if stored.getexif().get_ifd(GPS_IFD):  # a file laid out in a way the walk below missed
             raise Invalid("the photo's location (GPS) could not be removed; export it without location")
     return Headshot(badge=_badge_copy(data), original=original, format=image_format, width=width,
                     height=height)
