@@ -35,6 +35,7 @@ from .people import rows_for_code
 from .vcard import vcards
 
 FOLLOW_UP = "follow up"  # the tag that puts a contact first in the digest
+MAIL_PHOTOS = 40  # at most 40 x 2 x 40 KB of photos in a message, about 4 MB once in base64
 
 
 def private_link(person):
@@ -110,8 +111,10 @@ def digest_people(db, event, person, contacts=None, *, with_notes=True):
 def with_photos(db, people):
     """Give each contact who shares a photo its small JPEG (for the vCard) and a Content-ID
     (for the HTML card); returns [(content id, jpeg)] to attach inline. Mail clients block
-    remote images and many drop data: URIs, but show a related part named by cid:."""
-    photos = headshots.card_photos(db, people)
+    remote images and many drop data: URIs, but show a related part named by cid:. At most
+    MAIL_PHOTOS contacts' photos, the first listed: each goes twice (card and vCard), and mail
+    servers refuse messages past 10-25 MB."""
+    photos = headshots.card_photos(db, [p for p in people if p["shares_photo"]][:MAIL_PHOTOS])
     for p in people:
         p["photo"] = photos.get(p["code"])
         p["photo_cid"] = f"photo-{p['code'].lower()}@kiosk" if p["photo"] else ""
