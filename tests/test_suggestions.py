@@ -2,10 +2,12 @@
 in and come to an upcoming event of the programme, never anyone already met, ranked and
 explained, with names, roles and organisations only."""
 
+import io
 import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from PIL import Image
 
 from conftest import post_form
 from kiosk.attendees import add_attendee
@@ -123,6 +125,7 @@ def test_only_people_coming_to_an_event_still_to_come(db, fellows):
 
 
 def test_me_page_shows_suggestions_without_contact_details(client, db, fellows):
+    with_shared_photo(db, "dan")
     activate(client, fellows["amy"]["feb"])
     page = client.get("/me").get_data(as_text=True)
     section = page.split('id="suggestions"')[1].split("</section>")[0]
@@ -132,12 +135,20 @@ def test_me_page_shows_suggestions_without_contact_details(client, db, fellows):
     assert "met by 2 of your contacts · also at Leadership" in section
     for name in ("dan", "kim", "fay", "eve"):
         row = fellows[name]["mar"]
-        for detail in (row["email"], row["linkedin_url"], row["code"]):
+        for detail in (row["email"], row["linkedin_url"], row["code"], row["code"].lower()):
             assert detail not in page, f"{detail} of a suggested person is on /me"
+
+
+def with_shared_photo(db, name):
+    """`name` shares a photo (a real JPEG), as a contact would see it."""
+    image = io.BytesIO()
+    Image.new("RGB", (40, 40), "red").save(image, "JPEG")
+    db.execute("UPDATE attendees SET photo = ?, share_photo = 1 WHERE email = ?", [image.getvalue(), f"{name}@example.org"])
 
 
 def test_each_digest_suggests_people_to_meet_next_time_in_both_parts(smtp_app, smtp_server, db, fellows):
     recorder, _ = smtp_server
+    with_shared_photo(db, "dan")
     with smtp_app.app_context():
         send(db, "feb", "digest", mailer_from_config(smtp_app.config))
     mail = {m["To"].addresses[0].addr_spec: m for m in recorder.parsed()}
@@ -150,6 +161,7 @@ def test_each_digest_suggests_people_to_meet_next_time_in_both_parts(smtp_app, s
         for name in ("dan", "kim", "fay", "eve"):
             row = fellows[name]["mar"]
             assert row["email"] not in body and row["linkedin_url"] not in body and row["code"] not in body
+    assert not [part for part in digest.walk() if part.get_content_maintype() == "image"], "no suggested person's photo"
     contacts = [a for a in digest.iter_attachments() if a.get_filename() == "contacts.vcf"][0]
     assert "Dan" not in contacts.get_content(), "a suggestion is not a contact"
 

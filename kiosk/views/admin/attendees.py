@@ -7,7 +7,7 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 
 from ... import attendee_list
 from ... import attendees as attendee_domain
-from ... import privacy
+from ... import headshots, privacy
 from ...checkins import check_in_by_hand, check_in_history, undo_check_in
 from ...db import get_db
 from ...people import registrations
@@ -131,7 +131,7 @@ def attendee_photo(slug, attendee_id):
         flash("Choose a photo first.", "error")
     else:
         try:
-            attendee_domain.set_photo(get_db(), slug, attendee_id, data)
+            headshots.set_photo(get_db(), slug, attendee_id, data)
         except KioskError as exc:
             flash(str(exc), "error")
         else:
