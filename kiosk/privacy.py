@@ -64,12 +64,19 @@ def delete_attendee(db, attendee, mail_dir=None):
     with write(db):
         sent = _message_ids(db, "attendee_id IN (SELECT id FROM attendees WHERE person_id = "
                                 "(SELECT person_id FROM attendees WHERE id = ?))", attendee["id"])
-        db.execute("DELETE FROM api_replies WHERE body LIKE ?", [f'%"code": "{attendee["code"]}"%'])
+        for code in _codes_of(db, attendee):  # kiosks' stored answers name them by any code they held
+            db.execute("DELETE FROM api_replies WHERE body LIKE ?", [f'%"code": "{code}"%'])
         # The person goes (every event of their programme), and with them each registration.
         db.execute("DELETE FROM people WHERE id = (SELECT person_id FROM attendees WHERE id = ?)",
                    [attendee["id"]])
     if mail_dir:
         forget_saved(mail_dir, sent)
+
+
+def _codes_of(db, attendee):
+    return [attendee["code"]] + [row[0] for row in db.execute(
+        "SELECT value FROM person_aliases WHERE kind IN ('code', 'retired') AND person_id = ?",
+        [attendee["person_id"]])]
 
 
 def _message_ids(db, where, value):

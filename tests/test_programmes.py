@@ -5,11 +5,11 @@ people already hold."""
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
-from conftest import post_form
+from conftest import PROGRAMME_FEB, PROGRAMME_JAN, held, post_form
 from kiosk.attendee_import import import_attendees
 from kiosk.attendees import find_attendee, new_private_link, update_attendee
 from kiosk.errors import Conflict
@@ -18,29 +18,7 @@ from kiosk.kiosks import create_kiosk
 from kiosk.programmes import create_programme, set_event_programme
 from test_connections import activate
 
-JAN = "email,first_name,last_name,organisation\nZoe@Example.org,Zoë,Ångström,Karolinska\nann@example.org,Ann,Lee,Leeds\n"
-FEB = "email,first_name,organisation\nzoe@example.org,Zoë,Karolinska Institutet\nbob@example.org,Bob,Bristol\n"
-
-
-def held(db, slug, days_from_now, hours=3, programme=None):
-    """An event starting `days_from_now` days from now (negative: past), in a programme."""
-    start = datetime.now(timezone.utc) + timedelta(days=days_from_now)
-    create_event(db, slug, f"Workshop {slug}", start.isoformat(), (start + timedelta(hours=hours)).isoformat(),
-                 grace_minutes=30)
-    if programme:
-        set_event_programme(db, slug, programme)
-
-
-@pytest.fixture
-def fellowship(db):
-    """January (over), February (on now) and March (to come), one programme."""
-    create_programme(db, "fellows", "Fellowship 2027")
-    held(db, "jan", -30, programme="fellows")
-    held(db, "feb", -0.05, programme="fellows")
-    held(db, "mar", 30, programme="fellows")
-    import_attendees(db, "jan", JAN.encode())
-    import_attendees(db, "feb", FEB.encode())
-    return db
+JAN, FEB = PROGRAMME_JAN, PROGRAMME_FEB
 
 
 def bearer(token):
