@@ -19,7 +19,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import connections, messages, people, phones, privacy
+from .. import connections, messages, network, people, phones, privacy
 from ..checkins import is_open
 from ..db import connect, get_db, query
 from ..errors import KioskError
@@ -83,11 +83,14 @@ def me():
     me = _require_attendee()
     db = get_db()
     event = get_event(db, me["event_slug"])
-    people = connections.people_met(db, me)
+    meetings = network.everyone(db, me)
+    figures = network.counts(meetings)
     search = request.args.get("q", "").strip()
+    shown = connections.matching(meetings, search)
     return render_template(
-        "attendee/me.html", me=me, event=event, people=connections.matching(people, search),
-        total=len(people), search=search, searchable=len(people) > SEARCH_FROM,
+        "attendee/me.html", me=me, event=event, groups=network.by_event(shown), shown=len(shown),
+        in_programme=bool(event["programme_id"]), figures_in_words=network.in_words(figures),
+        total=figures["people"], search=search, searchable=figures["people"] > SEARCH_FROM,
         saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
         devices=phones.devices(db, me), this_device=g.attendee_session,
     )
@@ -115,10 +118,17 @@ def forget():
 
 @bp.post("/me/connections/<int:connection_id>")
 def edit_connection(connection_id):
-    """Save a note and tags, or remove the contact from my list (after asking)."""
+    """Save a note and tags, mark the contact followed up (or not), or remove them from my
+    list (after asking). Contacts from any event of my programme."""
     me = _require_attendee()
     db = get_db()
-    if request.form.get("action") != "remove":
+    action = request.form.get("action")
+    if action in ("followed_up", "not_followed_up"):
+        connections.mark_followed_up(db, me, connection_id, action == "followed_up")
+        flash("Marked as followed up." if action == "followed_up" else "No longer marked as followed up.",
+              "success")
+        return redirect(url_for("attendee.me", _anchor=f"c{connection_id}"))
+    if action != "remove":
         connections.edit_note(db, me, connection_id, request.form.get("note", ""), request.form.getlist("tags"))
         flash("Note saved.", "success")
         code = request.form.get("badge")  # saved from a badge page: back there
@@ -147,7 +157,7 @@ def choices():
 def contacts():
     me = _require_attendee()
     db = get_db()
-    text = vcards(connections.people_met(db, me), get_event(db, me["event_slug"]))
+    text = vcards(network.one_per_person(network.everyone(db, me)), get_event(db, me["event_slug"]))
     return Response(text.encode("utf-8"), mimetype="text/vcard", headers={
         "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
 
