@@ -152,30 +152,42 @@ _CONTACT_COLUMNS = """o.id AS other_id, o.person_id AS other_person_id, o.first_
     e.timezone AS event_timezone"""
 
 
-def contacts(db, person_id, *, registration_id=None):
+def contacts(db, person_id, *, registration_id=None, connection_id=None):
     """Everyone a person met, over all their registrations (a programme's events), or one
     registration's: a row per meeting, newest event first, newest meeting first within it.
     Each event's exchange mode decides whether people who saved them count. One query,
-    whatever the number of contacts or events."""
+    whatever the number of contacts or events; CROSS JOIN keeps SQLite starting from the
+    person's registrations (by index) rather than scanning every connection.
+    `connection_id`: that one meeting only (a list of one, or empty)."""
     only = "AND a.id = :registration" if registration_id is not None else ""
+    one = "AND c.id = :connection" if connection_id is not None else ""
     sql = f"""
         WITH mine AS (SELECT a.id, a.event_id, ev.exchange_mode FROM attendees a
                       JOIN events ev ON ev.id = a.event_id WHERE a.person_id = :person {only})
         SELECT {_CONTACT_COLUMNS}, c.note, c.tags, 1 AS mine
-        FROM mine m JOIN connections c ON c.event_id = m.event_id AND c.scanner_id = m.id
+        FROM mine m CROSS JOIN connections c ON c.event_id = m.event_id AND c.scanner_id = m.id
         JOIN attendees o ON o.id = c.scanned_id JOIN events e ON e.id = c.event_id
         LEFT JOIN workshops w ON w.id = c.workshop_id
-        WHERE o.revoked_at IS NULL
+        WHERE o.revoked_at IS NULL {one}
         UNION ALL
         SELECT {_CONTACT_COLUMNS}, '' AS note, '' AS tags, 0 AS mine
-        FROM mine m JOIN connections c ON c.scanned_id = m.id
+        FROM mine m CROSS JOIN connections c ON c.scanned_id = m.id
         JOIN attendees o ON o.id = c.scanner_id JOIN events e ON e.id = c.event_id
         LEFT JOIN workshops w ON w.id = c.workshop_id
-        WHERE m.exchange_mode = 'mutual' AND c.hidden_by_scanned = 0 AND o.revoked_at IS NULL
+        WHERE m.exchange_mode = 'mutual' AND c.hidden_by_scanned = 0 AND o.revoked_at IS NULL {one}
           AND NOT EXISTS (SELECT 1 FROM connections back WHERE back.event_id = m.event_id
                           AND back.scanner_id = m.id AND back.scanned_id = c.scanner_id)
         ORDER BY event_starts_at DESC, event_id DESC, at DESC, connection_id DESC"""
-    return [_contact(r) for r in query(db, sql, {"person": person_id, "registration": registration_id})]
+    params = {"person": person_id, "registration": registration_id, "connection": connection_id}
+    return [_contact(r) for r in query(db, sql, params)]
+
+
+def meeting(db, me, connection_id):
+    """One meeting on the list of `me`'s person (any event of their programme), or NotFound."""
+    found = contacts(db, me["person_id"], connection_id=connection_id)
+    if not found:
+        raise NotFound("no such connection of yours")
+    return found[0]
 
 
 def _contact(r):

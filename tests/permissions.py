@@ -39,6 +39,7 @@ TABLE = {
     ("attendee.photo", "GET"): PHONE,
     ("attendee.me", "GET"): PHONE,
     ("attendee.choices", "POST"): PHONE,
+    ("attendee.contact", "GET"): PHONE,
     ("attendee.edit_connection", "POST"): PHONE,
     ("attendee.contacts", "GET"): PHONE,
     ("attendee.my_data", "GET"): PHONE,

@@ -66,9 +66,10 @@ def test_phone_records_a_connection_and_removes_it(live_server, browser):
         card = page.locator(".people li", has_text="Zoë Ångström")
         expect(card).to_contain_text("Zoë Ångström")
         card.locator("summary").tap()
-        expect(card.locator("textarea")).to_have_value("Ask about the cardiology rotation")
-        expect(card.locator("input[value='follow up']")).to_be_checked()
-        card.get_by_role("button", name="Remove").tap()
+        card.get_by_role("link", name="Note, tags, followed up…").tap()
+        expect(page.locator("textarea")).to_have_value("Ask about the cardiology rotation")
+        expect(page.locator("input[value='follow up']")).to_be_checked()
+        page.get_by_role("button", name="Remove").tap()
         expect(page.locator("h1")).to_have_text("Remove Zoë Ångström?")
         page.get_by_role("button", name="Yes, remove Zoë").tap()
         expect(page.locator(".flash")).to_have_text("Zoë Ångström is no longer in your list.")
@@ -188,7 +189,7 @@ def test_many_contacts_are_compact_rows_newest_first_with_a_search(live_server, 
         bind(page, live_server.url, key)
         rows = page.locator(".people li")
         assert rows.count() > 20
-        expect(page.locator(".people textarea").first).to_be_hidden()
+        expect(page.locator(".people .button").first).to_be_hidden()
         row_height = rows.first.bounding_box()["height"]
         assert row_height < 90, f"a closed row is compact ({row_height} px)"
         assert fits(page)
@@ -198,7 +199,7 @@ def test_many_contacts_are_compact_rows_newest_first_with_a_search(live_server, 
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("Zoë Ångström")
         rows.first.locator("summary").tap()
-        expect(rows.first.locator("button", has_text="Remove")).to_be_visible()
+        expect(rows.first.get_by_role("link", name="Note, tags, followed up…")).to_be_visible()
         page.get_by_role("link", name="Show everyone").tap()
         expect(rows.first.locator("summary")).to_contain_text(latest.split()[0])
 

@@ -93,8 +93,8 @@ def test_notes_followed_up_and_removing_work_on_contacts_from_earlier_events(cli
     assert marked.status_code == 302 and marked.headers["Location"].endswith(f"/me#c{cid}")
     assert db.execute("SELECT note, tags FROM connections WHERE id = ?", [cid]).fetchone() == \
         ("Met at the bar", "follow up,research,followed up")
-    page = page_text(client.get("/me"))
-    assert "Followed up ✓ · undo" in page
+    page = page_text(client.get(f"/me/connections/{cid}"))
+    assert "Cy Dee" in page and ">Met at the bar</textarea>" in page and "Followed up ✓ · undo" in page
     post_form(client, f"/me/connections/{cid}", {"action": "save", "note": "Met at the bar", "tags": ["follow up"]})
     assert db.execute("SELECT tags FROM connections WHERE id = ?", [cid]).fetchone()[0] == \
         "follow up,followed up", "saving the note keeps the mark"
@@ -112,6 +112,7 @@ def test_someone_elses_connection_cannot_be_edited(client, db, fellows):
     theirs = connection_id(db, fellows.rows["zoe"]["feb"], fellows.rows["dee"]["feb"])
     response = post_form(client, f"/me/connections/{theirs}", {"action": "followed_up"})
     assert response.status_code == 404
+    assert client.get(f"/me/connections/{theirs}").status_code == 404
     assert db.execute("SELECT tags FROM connections WHERE id = ?", [theirs]).fetchone()[0] == ""
 
 

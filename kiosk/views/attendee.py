@@ -91,7 +91,7 @@ def me():
         "attendee/me.html", me=me, event=event, groups=network.by_event(shown), shown=len(shown),
         in_programme=bool(event["programme_id"]), figures_in_words=network.in_words(figures),
         total=figures["people"], search=search, searchable=figures["people"] > SEARCH_FROM,
-        saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
+        saved_me=connections.saved_me_count(db, me),
         devices=phones.devices(db, me), this_device=g.attendee_session,
     )
 
@@ -116,6 +116,16 @@ def forget():
     return response
 
 
+@bp.get("/me/connections/<int:connection_id>")
+def contact(connection_id):
+    """One of my contacts (from any event of my programme): my note and tags on them, the
+    followed-up mark, removing."""
+    me = _require_attendee()
+    db = get_db()
+    return render_template("attendee/contact.html", p=connections.meeting(db, me, connection_id),
+                           tags=connections.TAGS, in_programme=bool(get_event(db, me["event_slug"])["programme_id"]))
+
+
 @bp.post("/me/connections/<int:connection_id>")
 def edit_connection(connection_id):
     """Save a note and tags, mark the contact followed up (or not), or remove them from my
@@ -132,7 +142,8 @@ def edit_connection(connection_id):
         connections.edit_note(db, me, connection_id, request.form.get("note", ""), request.form.getlist("tags"))
         flash("Note saved.", "success")
         code = request.form.get("badge")  # saved from a badge page: back there
-        return redirect(url_for("attendee.badge", code=code) if code else url_for("attendee.me"))
+        return redirect(url_for("attendee.badge", code=code) if code
+                        else url_for("attendee.me", _anchor=f"c{connection_id}"))
     if request.form.get("confirm") != "yes":
         contact = connections.contact_of(db, me, connection_id)
         return render_template("attendee/remove.html", contact=contact, connection_id=connection_id)
