@@ -25,16 +25,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from badges import DEFAULT_LAYOUT
 
 from .badge_printing import badge_pdf
-from .connections import people_met
+from . import network
+from .connections import FOLLOW_UP, people_met
 from .db import now, query, write
 from .errors import NotFound
 from .events import local_time, zone
 from .mail import Envelope
 from .people import rows_for_code
 from .vcard import vcards
-
-FOLLOW_UP = "follow up"  # the tag that puts a contact first in the digest
-
 
 def private_link(person):
     """The link that opens a person's own page on any device (their invite's link)."""
@@ -76,6 +74,10 @@ def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, a
             context["reachable"] = reachable(db, person)
             subject = f"People you could still reach from {event['name']}"
             template = "reach_out"
+        if people and kind == "digest":
+            context["network"], context["reminders"] = network_so_far(db, event, person, with_notes=with_notes)
+            met_here = {p["other_person_id"] for p in people}
+            people = people + [n for n in context["network"] if n["other_person_id"] not in met_here]
         if people:
             attachments.append((vcards(people, event).encode("utf-8"), "text", "vcard", "contacts.vcf"))
     recipient = to or (f"{person['first_name']} {person['last_name']}".strip(), person["email"])
@@ -103,6 +105,20 @@ def digest_people(db, event, person, contacts=None, *, with_notes=True):
     for p in people:
         p["mailto"] = follow_up_mailto(event, person, p) if p["email"] else ""
     return people
+
+
+def network_so_far(db, event, person, *, with_notes=True):
+    """For a digest of an event in a programme: (the people met at its earlier events, once
+    each with `meetings`; those of them tagged "follow up" and not yet marked followed up,
+    each with a mailto naming where they met). Without notes: no notes and no reminders
+    (tags are the attendee's own)."""
+    earlier = network.earlier(db, person, event)
+    if not with_notes:
+        return network.one_per_person([{**m, "note": "", "tags": []} for m in earlier]), []
+    reminders = network.still_to_follow_up(earlier)
+    for p in reminders:
+        p["mailto"] = follow_up_mailto(p["event"], person, p) if p["email"] else ""
+    return network.one_per_person(earlier), reminders
 
 
 def follow_up_mailto(event, me, contact):
