@@ -208,7 +208,8 @@ def update_attendee(db, event_slug, attendee_id, values, source="organiser", *, 
             raise Forbidden("only an organiser can change an attendee's email: it is where their "
                             "private link is sent")
         other = _find_id_by_email(db, event, record["email"])
-        if other and other != current["id"]:
+        elsewhere = programme_person_row(db, event, record["email"])
+        if (other and other != current["id"]) or (elsewhere and elsewhere["person_id"] != current["person_id"]):
             raise Conflict(f"{record['email']} belongs to another attendee")
         stamp = now()
         record["updated_at"] = stamp

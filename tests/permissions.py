@@ -57,6 +57,7 @@ TABLE = {
     ("api.badge", "GET"): KIOSKS_AND_ACCOUNTS,
     # running the door: staff and organisers
     ("admin.events", "GET"): ACCOUNTS,
+    ("admin.programmes", "GET"): ACCOUNTS,
     ("admin.event", "GET"): ACCOUNTS,
     ("admin.attendees", "GET"): ACCOUNTS,
     ("admin.new_attendee", "GET"): ACCOUNTS,
@@ -75,6 +76,7 @@ TABLE = {
     ("admin.leaderboard", "GET"): ACCOUNTS,
     # organisers only: create, import, export, delete, revoke, who met whom, mail
     ("admin.events", "POST"): ORGANISER,
+    ("admin.programmes", "POST"): ORGANISER,
     ("admin.edit_event", "GET"): ORGANISER,
     ("admin.edit_event", "POST"): ORGANISER,
     ("admin.delete_event", "POST"): ORGANISER,

@@ -407,7 +407,8 @@ def test_event_page_warns_when_badges_point_at_localhost_but_server_listens_on_a
 
 def test_demo_banner_has_the_ready_kiosk_link():
     from kiosk.cli import demo_banner
-    banner = demo_banner({"event": "medics-demo", "email": "e", "password": "p", "kiosk_token": "TOK"},
+    banner = demo_banner({"event": "medics-demo", "email": "e", "password": "p", "kiosk_token": "TOK",
+                          "programme": "Medics Fellowship", "events": 3, "fellow": "Natalia", "fellow_key": "KEY"},
                          "http://localhost:8000")
     assert "http://localhost:8000/door#token=TOK" in banner
 
