@@ -300,19 +300,32 @@ def set_choices(db, me, *, share_email, share_linkedin, allow_scan, allow_sugges
 
 
 def leaderboard(db, event_slug, limit=10):
-    """Super connectors: most distinct people met (either direction), opted-out people left out."""
+    """Super connectors: most distinct people met (either direction), counted as persons
+    over the whole programme when the event is in one (a person met at two events counts
+    once); people who opted out (a programme-wide choice) or whose badge is revoked are
+    left out. Each row: person_id, first_name, last_name, organisation, people."""
     event = get_event(db, event_slug)
+    where, params = connection_scope(event)
     return query(
         db,
-        """SELECT a.first_name, a.last_name, a.organisation, count(DISTINCT other) AS people
-           FROM (SELECT scanner_id AS me, scanned_id AS other FROM connections WHERE event_id = :e
-                 UNION ALL
-                 SELECT scanned_id, scanner_id FROM connections WHERE event_id = :e) pairs
-           JOIN attendees a ON a.id = pairs.me
-           WHERE a.leaderboard_opt_out = 0 AND a.revoked_at IS NULL
-           GROUP BY a.id ORDER BY people DESC, a.last_name, a.first_name LIMIT :limit""",
-        {"e": event["id"], "limit": limit},
+        f"""WITH pairs AS (SELECT scanner_id AS me, scanned_id AS other FROM connections c WHERE {where}
+                           UNION ALL
+                           SELECT scanned_id, scanner_id FROM connections c WHERE {where})
+            SELECT a.person_id, a.first_name, a.last_name, a.organisation, count(DISTINCT o.person_id) AS people
+            FROM pairs JOIN attendees a ON a.id = pairs.me JOIN attendees o ON o.id = pairs.other
+            WHERE a.leaderboard_opt_out = 0 AND a.revoked_at IS NULL
+            GROUP BY a.person_id ORDER BY people DESC, a.last_name, a.first_name LIMIT :limit""",
+        {**params, "limit": limit},
     )
+
+
+def connection_scope(event):
+    """(SQL condition on connections `c`, params): the event's programme's connections when
+    it is in one, else the event's own."""
+    if event.get("programme_id"):
+        return ("c.event_id IN (SELECT id FROM events WHERE programme_id = :programme)",
+                {"programme": event["programme_id"]})
+    return "c.event_id = :event", {"event": event["id"]}
 
 
 def insight(db, event_slug):

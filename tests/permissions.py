@@ -96,6 +96,7 @@ TABLE = {
     ("admin.revoke_attendee", "POST"): ORGANISER,
     ("admin.revoke_kiosk", "POST"): ORGANISER,
     ("admin.insight", "GET"): ORGANISER,
+    ("admin.mixing", "GET"): ORGANISER,  # who met whom across a programme
     ("admin.export_connections", "GET"): ORGANISER,
     ("mail.outbox", "GET"): ORGANISER,
     ("mail.preview", "GET"): ORGANISER,
