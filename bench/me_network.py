@@ -16,13 +16,12 @@ import random
 import re
 import tempfile
 import threading
-import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from statistics import median, quantiles
 
-from common import machine
+from common import get_timings, machine
 from waitress.server import create_server
 
 from kiosk import create_app
@@ -99,17 +98,6 @@ def phone(base, key):
     return opener
 
 
-def timings(opener, url):
-    samples = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        with opener.open(url) as response:
-            body = response.read()
-            assert response.status == 200, url
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples, body
-
-
 def main():
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
@@ -120,10 +108,10 @@ def main():
         threading.Thread(target=server.run, daemon=True).start()
         try:
             opener = phone(base, key)
-            baseline = median(timings(opener, f"{base}/healthz")[0])
+            baseline = median(get_timings(opener, f"{base}/healthz", REPEATS)[0])
             results = {}
             for label, url in (("/me", "/me"), ("/me/contacts.vcf", "/me/contacts.vcf")):
-                samples, body = timings(opener, base + url)
+                samples, body = get_timings(opener, base + url, REPEATS)
                 results[label] = (median(samples), quantiles(samples, n=20)[-1], body)
         finally:
             server.close()

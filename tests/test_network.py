@@ -132,3 +132,10 @@ def test_a_standalone_event_looks_as_before(client, db):
     page = page_text(client.get("/me"))
     assert "People you met (1)" in page and "Your network so far" not in page
     assert 'class="network-event"' not in page
+
+
+def test_searching_the_network_counts_people(client, fellows, monkeypatch):
+    monkeypatch.setattr("kiosk.views.attendee.SEARCH_FROM", 4)  # Ann's 5 people: a search box
+    page = page_text(ann_phone(client, fellows).get("/me", query_string={"q": "zoë"}))
+    assert "1 of 5 match “zoë”" in page, "met twice, one person"
+    assert list(sections(page)) == ["February: Entrepreneurship", "January: Leadership"]

@@ -88,7 +88,8 @@ def me():
     search = request.args.get("q", "").strip()
     shown = connections.matching(meetings, search)
     return render_template(
-        "attendee/me.html", me=me, event=event, groups=network.by_event(shown), shown=len(shown),
+        "attendee/me.html", me=me, event=event, groups=network.by_event(shown),
+        shown=network.counts(shown)["people"],
         in_programme=bool(event["programme_id"]), figures_in_words=network.in_words(figures),
         total=figures["people"], search=search, searchable=figures["people"] > SEARCH_FROM,
         saved_me=connections.saved_me_count(db, me),
