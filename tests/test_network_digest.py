@@ -66,3 +66,12 @@ def test_someone_else_s_tags_never_remind_and_one_way_keeps_its_rule(smtp_app, s
     text, _ = parts(cy)
     assert "STILL TO FOLLOW UP" not in text, "Ann tagged Cy; that reminds Ann, never Cy"
     assert "NETWORK SO FAR" not in text, "January was one-way: Ann saved Cy, Cy does not get Ann"
+
+
+def test_the_organiser_s_preview_shows_the_network_but_never_the_attendee_s_tags(organiser, db):
+    fellows = three_event_programme(db)
+    ann = fellows.rows["ann"]["mar"]
+    text = organiser.get(f"/admin/events/mar/mail/preview/{ann['id']}?format=text").get_data(as_text=True)
+    assert "YOUR NETWORK SO FAR" in text and "Zoë Ångström" in text
+    assert "FOLLOW UP" not in text.upper().replace("FOLLOW UP WITHIN", ""), "Ann's tags are hers"
+    assert "Karolinska exchange" not in text, "nor her notes"
