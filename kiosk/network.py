@@ -7,13 +7,23 @@ A person met at two events is one person in the counts and appears under each ev
 any contact shows is what that contact shares now: their choices are programme-wide.
 """
 
-from .connections import FOLLOW_UP, FOLLOWED_UP, contacts
+from .connections import FOLLOW_UP, FOLLOWED_UP, contacts, matching
 
 
 def everyone(db, me):
     """Every meeting of the person `me` (a registration) across their programme's events,
     newest event first."""
     return contacts(db, me["person_id"])
+
+
+def listing(db, me, search=""):
+    """What /me lists: {groups: [(event, meetings)] of those matching `search` (all when
+    blank), people: how many persons in all, shown: how many match, in_words: the counts}."""
+    meetings = everyone(db, me)
+    figures = counts(meetings)
+    shown = matching(meetings, search)
+    return {"groups": by_event(shown), "people": figures["people"], "shown": counts(shown)["people"],
+            "in_words": in_words(figures)}
 
 
 def counts(meetings):

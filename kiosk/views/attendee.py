@@ -83,15 +83,12 @@ def me():
     me = _require_attendee()
     db = get_db()
     event = get_event(db, me["event_slug"])
-    meetings = network.everyone(db, me)
-    figures = network.counts(meetings)
     search = request.args.get("q", "").strip()
-    shown = connections.matching(meetings, search)
+    found = network.listing(db, me, search)
     return render_template(
-        "attendee/me.html", me=me, event=event, groups=network.by_event(shown),
-        shown=network.counts(shown)["people"],
-        in_programme=bool(event["programme_id"]), figures_in_words=network.in_words(figures),
-        total=figures["people"], search=search, searchable=figures["people"] > SEARCH_FROM,
+        "attendee/me.html", me=me, event=event, groups=found["groups"], shown=found["shown"],
+        in_programme=bool(event["programme_id"]), figures_in_words=found["in_words"],
+        total=found["people"], search=search, searchable=found["people"] > SEARCH_FROM,
         saved_me=connections.saved_me_count(db, me),
         devices=phones.devices(db, me), this_device=g.attendee_session,
     )
