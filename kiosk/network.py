@@ -18,12 +18,13 @@ def everyone(db, me):
 
 def listing(db, me, search=""):
     """What /me lists: {groups: [(event, meetings)] of those matching `search` (all when
-    blank), people: how many persons in all, shown: how many match, in_words: the counts}."""
+    blank), people: how many persons in all, shown: how many match, in_words: the counts,
+    to_follow_up: how many persons are tagged "follow up" and not marked followed up}."""
     meetings = everyone(db, me)
     figures = counts(meetings)
     shown = matching(meetings, search)
     return {"groups": by_event(shown), "people": figures["people"], "shown": counts(shown)["people"],
-            "in_words": in_words(figures)}
+            "in_words": in_words(figures), "to_follow_up": len(still_to_follow_up(meetings))}
 
 
 def counts(meetings):

@@ -29,6 +29,11 @@ def page_text(response):
     return response.get_data(as_text=True)
 
 
+def words(page):
+    """The page's text, tags left out and spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
 def sections(page):
     """{event name: that event's part of /me}, in the page's order."""
     parts = re.split(r'<h3 class="network-event">', page)[1:]
@@ -52,6 +57,7 @@ def test_me_shows_everyone_met_across_the_programme_by_event_newest_first(client
     assert "Also met at January: Leadership" in february, "the same person under each event, each names the other"
     assert "saved you" in january, "Eve saved Ann at a mutual event: she is Ann's contact too"
     assert "Ask about the Karolinska exchange" in january
+    assert "2 people tagged follow up not marked followed up yet" in words(page), "Cy and Dee"
 
 
 def test_counts_say_what_they_count(db, fellows):
@@ -95,6 +101,7 @@ def test_notes_followed_up_and_removing_work_on_contacts_from_earlier_events(cli
         ("Met at the bar", "follow up,research,followed up")
     page = page_text(client.get(f"/me/connections/{cid}"))
     assert "Cy Dee" in page and ">Met at the bar</textarea>" in page and "Followed up ✓ · undo" in page
+    assert "1 person tagged follow up not marked" in words(page_text(client.get("/me"))), "Dee is left"
     post_form(client, f"/me/connections/{cid}", {"action": "save", "note": "Met at the bar", "tags": ["follow up"]})
     assert db.execute("SELECT tags FROM connections WHERE id = ?", [cid]).fetchone()[0] == \
         "follow up,followed up", "saving the note keeps the mark"

@@ -89,6 +89,7 @@ def me():
         "attendee/me.html", me=me, event=event, groups=found["groups"], shown=found["shown"],
         in_programme=bool(event["programme_id"]), figures_in_words=found["in_words"],
         total=found["people"], search=search, searchable=found["people"] > SEARCH_FROM,
+        to_follow_up=found["to_follow_up"],
         saved_me=connections.saved_me_count(db, me),
         devices=phones.devices(db, me), this_device=g.attendee_session,
     )
