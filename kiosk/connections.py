@@ -23,7 +23,7 @@ TAGS = ("follow up", "mentor", "research", "job")  # the quick tags a person tic
 FOLLOW_UP, FOLLOWED_UP = "follow up", "followed up"
 MARKS = (FOLLOWED_UP,)  # kept in the same column, set by their own button, not a tick box
 NOTE_LIMIT = 1000
-CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest")
+CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest", "share_photo")
 
 
 def attendee_by_code(db, event, code_text):
@@ -133,6 +133,7 @@ def contact_fields(other):
         "pronouns": other["pronouns"], "code": other["code"],
         "email": other["email"] if other["share_email"] else "",
         "linkedin_url": web_link(other["linkedin_url"]) if other["share_linkedin"] else "",
+        "shares_photo": bool(other["share_photo"] and other["has_photo"]),
     }
 
 
@@ -147,7 +148,7 @@ def people_met(db, me):
 # contact_fields), the meeting, and the event it was at.
 _CONTACT_COLUMNS = """o.id AS other_id, o.person_id AS other_person_id, o.first_name, o.last_name, o.role,
     o.organisation, o.pronouns, o.code, o.email, o.share_email, o.linkedin_url, o.share_linkedin,
-    c.id AS connection_id, c.at, c.via, w.title AS workshop,
+    o.share_photo, o.has_photo, c.id AS connection_id, c.at, c.via, w.title AS workshop,
     e.id AS event_id, e.slug AS event_slug, e.name AS event_name, e.starts_at AS event_starts_at,
     e.timezone AS event_timezone"""
 
@@ -287,10 +288,12 @@ def remove(db, me, connection_id):
     return contact
 
 
-def set_choices(db, me, *, share_email, share_linkedin, allow_scan, allow_suggest, leaderboard_opt_out):
+def set_choices(db, me, *, share_email, share_linkedin, allow_scan, allow_suggest, share_photo,
+                leaderboard_opt_out):
     """The attendee's own sharing choices; consent changes are stamped with time and source."""
     choices = {"share_email": int(bool(share_email)), "share_linkedin": int(bool(share_linkedin)),
-               "allow_scan": int(bool(allow_scan)), "allow_suggest": int(bool(allow_suggest))}
+               "allow_scan": int(bool(allow_scan)), "allow_suggest": int(bool(allow_suggest)),
+               "share_photo": int(bool(share_photo))}
     stamp = now()
     with write(db):
         update = {**choices, "leaderboard_opt_out": int(bool(leaderboard_opt_out)), "updated_at": stamp}

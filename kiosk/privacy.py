@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from .connections import people_met
 from .db import now, query, write
 from .errors import Invalid
+from .headshots import about
 from .events import get_event
 from .mail import forget_saved
 
@@ -33,6 +34,7 @@ def personal_data(db, attendee, *, for_organiser=False):
                                         WHERE a.id {mine} ORDER BY e.starts_at""", person),
         "profile": {key: attendee[key] for key in PROFILE},
         "has_photo": attendee["photo"] is not None,
+        "headshot": about(db, attendee["person_id"]),  # the photo itself: a download of its own on /me
         "consent_history": query(db, f"""SELECT at, source, share_email, share_linkedin, allow_scan, allow_suggest,
                                                 share_photo
                                          FROM consent_log WHERE attendee_id {mine} ORDER BY at, id""", person),

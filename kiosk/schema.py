@@ -574,4 +574,19 @@ CREATE TABLE introductions (
 CREATE INDEX introductions_by_pair ON introductions (first_id, second_id);
 CREATE INDEX introductions_by_introducer ON introductions (introducer_id);
 """,
+    """
+-- Headshots (issue 12): a person's photo as they uploaded it (or a kiosk took it), for
+-- them to download at full size. attendees.photo keeps the badge-size copy every view
+-- reads; this is read only by its owner's download. GPS tags are removed before it is
+-- stored; the pixels are the upload's own.
+CREATE TABLE headshots (
+    person_id INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+    format TEXT NOT NULL CHECK (format IN ('JPEG', 'PNG')),
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    original BLOB NOT NULL
+);
+""",
 ]

@@ -37,6 +37,7 @@ TABLE = {
     # an attendee's phone
     ("attendee.met", "POST"): PHONE,
     ("attendee.photo", "GET"): PHONE,
+    ("attendee.my_headshot", "GET"): PHONE,
     ("attendee.me", "GET"): PHONE,
     ("attendee.choices", "POST"): PHONE,
     ("attendee.contact", "GET"): PHONE,
@@ -53,6 +54,8 @@ TABLE = {
     ("api.print_badge", "POST"): KIOSKS,
     ("api.decode", "POST"): KIOSKS,
     ("api.walk_ins", "POST"): STAFFED_KIOSK,
+    ("api.headshot_sitter", "GET"): STAFFED_KIOSK,
+    ("api.take_headshot", "POST"): STAFFED_KIOSK,
     ("api.attendees", "GET"): KIOSKS_AND_ACCOUNTS,
     ("api.badge", "GET"): KIOSKS_AND_ACCOUNTS,
     # running the door: staff and organisers
@@ -87,6 +90,9 @@ TABLE = {
     ("admin.attendees_csv", "GET"): ORGANISER,
     ("admin.export_attendance", "GET"): ORGANISER,
     ("admin.workshops", "POST"): ORGANISER,
+    ("admin.photos_upload", "GET"): ORGANISER,
+    ("admin.photos_upload", "POST"): ORGANISER,
+    ("admin.photos_confirm", "POST"): ORGANISER,
     ("admin.import_upload", "GET"): ORGANISER,
     ("admin.import_upload", "POST"): ORGANISER,
     ("admin.import_confirm", "POST"): ORGANISER,

@@ -29,7 +29,7 @@ def test_the_leaderboard_counts_people_met_across_the_series(db, fellows):
 def test_the_opt_out_is_programme_wide(db, fellows):
     zoe_in_january = fellows.rows["zoe"]["jan"]
     set_choices(db, zoe_in_january, share_email=True, share_linkedin=True, allow_scan=True,
-                allow_suggest=False, leaderboard_opt_out=True)
+                allow_suggest=False, share_photo=False, leaderboard_opt_out=True)
     assert "Zoë Ångström" not in dict(board(db, "mar"))
     assert dict(board(db, "mar"))["Ann Lee"] == 5, "Ann still met her"
 

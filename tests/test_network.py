@@ -75,7 +75,7 @@ def test_a_contact_shows_what_they_share_now(client, db, fellows):
     assert "cy@example.org" not in page_text(client.get("/me")), "Cy does not share his email"
     cy = find_attendee(db, "jan", "cy@example.org")
     set_choices(db, cy, share_email=True, share_linkedin=True, allow_scan=True, allow_suggest=False,
-                leaderboard_opt_out=False)
+                share_photo=False, leaderboard_opt_out=False)
     january = sections(page_text(client.get("/me")))["January: Leadership"]
     assert "cy@example.org" in january, "shared since: shown at the January meeting too"
 

@@ -519,7 +519,7 @@ def test_event_created_on_the_page_with_a_lower_case_zone(organiser, db):
 def test_has_photo_filter_follows_photos_added_and_removed(db, crowd):
     from PIL import Image
 
-    from kiosk.attendees import set_photo
+    from kiosk.headshots import set_photo
     jpeg = io.BytesIO()
     Image.new("RGB", (40, 40), "teal").save(jpeg, "JPEG")
     walter = find_attendee(db, "crowd", "walter@example.org")

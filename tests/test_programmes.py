@@ -245,3 +245,27 @@ def test_my_data_download_holds_every_event_of_the_programme(client, fellowship,
     assert [r["slug"] for r in data["registrations"]] == ["jan", "feb"]
     assert [c["event"] for c in data["checkins"]] == ["feb"]
     assert len(data["consent_history"]) >= 2
+
+
+def test_the_organisers_attendee_page_names_the_persons_other_events(organiser, fellowship, db):
+    zoe = find_attendee(db, "feb", "zoe@example.org")
+    page = organiser.get(f"/admin/events/feb/attendees/{zoe['id']}").get_data(as_text=True)
+    assert "Also registered at" in page and ">jan</a>" in page
+    bob = find_attendee(db, "feb", "bob@example.org")
+    assert "Also registered at" not in organiser.get(f"/admin/events/feb/attendees/{bob['id']}").get_data(as_text=True)
+
+
+def test_a_walk_in_with_a_programme_email_is_that_person(client, fellowship, db):
+    token = create_kiosk(db, "feb", "Door")[1]
+    answer = client.post("/api/v1/events/feb/walk-ins", headers=bearer(token),
+                         json={"nonce": uuid.uuid4().hex, "first_name": "Ann", "email": "ANN@example.org"})
+    assert answer.status_code == 201
+    assert answer.get_json()["attendee"]["code"] == find_attendee(db, "jan", "ann@example.org")["code"]
+
+
+def test_a_phone_stays_bound_through_every_event_the_person_registers_for(client, fellowship, db):
+    activate(client, find_attendee(db, "jan", "zoe@example.org"))
+    import_attendees(db, "mar", b"email,first_name\nzoe@example.org,Zoe\n")
+    expires = datetime.fromisoformat(db.execute("SELECT expires_at FROM attendee_sessions").fetchone()[0])
+    march_ends = datetime.fromisoformat(db.execute("SELECT ends_at FROM events WHERE slug = 'mar'").fetchone()[0])
+    assert expires >= march_ends + timedelta(days=30)

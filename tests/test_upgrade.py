@@ -127,21 +127,21 @@ def test_the_releases_events_join_a_programme_with_every_badge_and_link_still_wo
     app, issued = release
     attendees = issued["recorded"]["attendees"]
     events = sorted({a["event"] for a in attendees})
+    registered = {(a["event"], a["email"].casefold()) for a in attendees}
     with app.app_context():
         db = connect(app.config["DATABASE"])
-        create_programme(db, "series", "The series")
+        made = db.execute("SELECT slug FROM programmes").fetchone()  # releases from 0.3.0 built one
+        programme = made[0] if made else create_programme(db, "series", "The series")["slug"]
         for slug in events:
-            set_event_programme(db, slug, "series")
-        shared = {a["email"].casefold() for a in attendees if a["event"] == events[0]} & \
-                 {a["email"].casefold() for a in attendees if a["event"] == events[1]}
-        assert len(shared) >= 20
-        assert db.execute("SELECT count(*) FROM people WHERE programme_id IS NOT NULL").fetchone()[0] == \
-            len({a["email"].casefold() for a in attendees})
+            set_event_programme(db, slug, programme)
+        emails = {a["email"].casefold() for a in attendees}
+        assert len(registered) - len(emails) >= 20, "the fixture's events share people"
+        assert db.execute("SELECT count(*) FROM people WHERE programme_id IS NOT NULL").fetchone()[0] == len(emails)
         for person in (a for a in attendees if not a["revoked_at"]):
             for slug in events:
                 holder = badge_holder(db, get_event(db, slug), person["code"])
-                registered_there = person["email"].casefold() in shared or slug == person["event"]
-                assert (holder is not None) == registered_there, (person["email"], slug)
+                assert (holder is not None) == ((slug, person["email"].casefold()) in registered), \
+                    (person["email"], slug)
                 if holder:
                     assert holder["first_name"] == person["first_name"]
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []

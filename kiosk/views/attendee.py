@@ -18,8 +18,9 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.utils import secure_filename
 
-from .. import connections, messages, network, people, phones, privacy
+from .. import connections, headshots, messages, network, people, phones, privacy
 from ..checkins import is_open
 from ..db import connect, get_db, query
 from ..errors import KioskError
@@ -92,6 +93,7 @@ def me():
         to_follow_up=found["to_follow_up"],
         saved_me=connections.saved_me_count(db, me),
         devices=phones.devices(db, me), this_device=g.attendee_session,
+        headshot=headshots.about(db, me["person_id"]),
     )
 
 
@@ -157,7 +159,7 @@ def choices():
     form = request.form
     connections.set_choices(get_db(), me, share_email="share_email" in form,
                             share_linkedin="share_linkedin" in form, allow_scan="allow_scan" in form,
-                            allow_suggest="allow_suggest" in form,
+                            allow_suggest="allow_suggest" in form, share_photo="share_photo" in form,
                             leaderboard_opt_out="leaderboard_opt_out" in form)
     flash("Your choices are saved.", "success")
     return redirect(url_for("attendee.me"))
@@ -167,7 +169,9 @@ def choices():
 def contacts():
     me = _require_attendee()
     db = get_db()
-    text = vcards(network.one_per_person(network.everyone(db, me)), get_event(db, me["event_slug"]))
+    people = network.one_per_person(network.everyone(db, me))
+    photos = headshots.card_photos(db, people)
+    text = vcards([{**p, "photo": photos.get(p["code"])} for p in people], get_event(db, me["event_slug"]))
     return Response(text.encode("utf-8"), mimetype="text/vcard", headers={
         "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
 
@@ -272,11 +276,25 @@ def met(code):
     return redirect(url_for("attendee.badge", code=scanned["code"]))
 
 
+@bp.get("/me/headshot")
+def my_headshot():
+    """My photo at full size, as uploaded or taken (for a LinkedIn profile)."""
+    me = _require_attendee()
+    kept = headshots.original(get_db(), me["person_id"])
+    if kept is None:
+        abort(404)
+    name = "-".join(secure_filename(part) for part in (me["first_name"], me["last_name"]) if secure_filename(part))
+    return Response(kept["original"], mimetype=headshots.MIME[kept["format"]], headers={
+        "Content-Disposition": f'attachment; filename="headshot-{name or "me"}.{headshots.SUFFIX[kept["format"]]}"',
+        "Cache-Control": "no-store"})
+
+
 @bp.get("/b/<code>/photo.jpg")
 def photo(code):
-    """A badge holder's photo, for attendees of the same event only."""
+    """A badge holder's photo: for themselves; for others only if they chose to share it
+    (headshots.visible_to)."""
     scanned, event = _badge_holder(code)
-    if not (g.attendee and g.attendee["event_id"] == event["id"]) or not scanned["photo"]:
+    if not headshots.visible_to(get_db(), g.attendee, scanned):
         abort(404)
     return Response(scanned["photo"], mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
