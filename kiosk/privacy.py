@@ -3,7 +3,7 @@ their whole record; purging a past event's personal data while keeping anonymous
 
 from datetime import datetime, timedelta, timezone
 
-from .connections import people_met
+from .connections import contacts
 from .db import now, query, write
 from .errors import Invalid
 from .headshots import about
@@ -21,7 +21,7 @@ def personal_data(db, attendee, *, for_organiser=False):
     """Everything held about this attendee (their private key aside: they hold it). An
     organiser answering a request gets it without the attendee's notes and tags, which
     only their writer ever sees (the attendee downloads them from their own page)."""
-    people = people_met(db, attendee)
+    people = contacts(db, attendee["person_id"])  # at every event of their programme
     if for_organiser:
         people = [{key: value for key, value in p.items() if key not in ("note", "tags")} for p in people]
     mine = "IN (SELECT id FROM attendees WHERE person_id = ?)"  # every event of their programme

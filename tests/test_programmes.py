@@ -11,6 +11,7 @@ import pytest
 
 from conftest import PROGRAMME_FEB, PROGRAMME_JAN, held, post_form
 from kiosk.attendee_import import import_attendees
+from kiosk.connections import record
 from kiosk.attendees import find_attendee, new_private_link, update_attendee
 from kiosk.errors import Conflict
 from kiosk.events import create_event
@@ -216,6 +217,13 @@ def test_a_badge_printed_for_one_workshop_is_printed_for_the_programme_and_email
 
 
 def test_my_data_download_holds_every_event_of_the_programme(client, fellowship, db):
+    import_attendees(db, "jan", b"email,first_name\nbob@example.org,Bob\n")
+    for slug in ("jan", "feb"):  # Zoe met Bob at both, and at January the scanning was open then
+        db.execute("UPDATE events SET ends_at = '2100-01-01T00:00:00+00:00' WHERE slug = ?", [slug])
+        record(db, slug, find_attendee(db, slug, "zoe@example.org"), find_attendee(db, slug, "bob@example.org")["code"],
+               via="phone")
+    db.execute("UPDATE connections SET at = '2026-01-01T10:00:00+00:00' WHERE event_id = "
+               "(SELECT id FROM events WHERE slug = 'jan')")
     activate(client, find_attendee(db, "jan", "zoe@example.org"))
     token = create_kiosk(db, "feb", "Door")[1]
     scan(client, token, "feb", find_attendee(db, "feb", "zoe@example.org")["code"])
@@ -223,6 +231,7 @@ def test_my_data_download_holds_every_event_of_the_programme(client, fellowship,
     assert [r["slug"] for r in data["registrations"]] == ["jan", "feb"]
     assert [c["event"] for c in data["checkins"]] == ["feb"]
     assert len(data["consent_history"]) >= 2
+    assert [p["event"]["slug"] for p in data["people_met"]] == ["feb", "jan"]
 
 
 def test_the_organisers_attendee_page_names_the_persons_other_events(organiser, fellowship, db):
