@@ -263,5 +263,5 @@ def test_the_leaderboard_shows_introductions_both_people_accepted(app, organiser
     projector = organiser.get("/admin/events/feb/leaderboard").get_data(as_text=True)
     row = re.search(r"<li>.*?Amy Fellow.*?</li>", projector, re.S).group(0)
     assert "1 introduction accepted" in row
-    assert "introductions: made and accepted by both people" in projector
+    assert "Introductions: made and accepted by both people" in projector
     assert "1 introduction accepted" in organiser.get("/admin/events/feb/connections").get_data(as_text=True)

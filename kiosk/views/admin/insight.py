@@ -10,6 +10,7 @@ from ...db import get_db
 from ...events import get_event
 from ...exports import csv_text
 from ...introductions import introduction_counts
+from ...programmes import programme_of
 from ..auth import organiser_only
 from . import bp
 
@@ -30,19 +31,21 @@ def insight(slug):
     leaders = connections_domain.leaderboard(db, slug)
     return render_template(
         "admin/connections.html", **figures, chart=bar_chart(figures["buckets"]),
-        picture=network_picture(figures["network"]),
+        picture=network_picture(figures["network"]), programme=programme_of(db, figures["event"]),
         leaders=leaders, introductions=introduction_counts(db, [leader["person_id"] for leader in leaders]),
     )
 
 
 @bp.get("/events/<slug>/leaderboard")
 def leaderboard(slug):
-    """Full screen for the room's projector; refreshes itself."""
-    leaders = connections_domain.leaderboard(get_db(), slug)
-    return render_template(
-        "admin/leaderboard.html", event=get_event(get_db(), slug), leaders=leaders,
-        introductions=introduction_counts(get_db(), [leader["person_id"] for leader in leaders]),
-    )
+    """Full screen for the room's projector; refreshes itself. Across the whole series
+    when the event is in a programme."""
+    db = get_db()
+    event = get_event(db, slug)
+    leaders = connections_domain.leaderboard(db, slug)
+    return render_template("admin/leaderboard.html", event=event, programme=programme_of(db, event),
+                           leaders=leaders,
+                           introductions=introduction_counts(db, [leader["person_id"] for leader in leaders]))
 
 
 @bp.get("/events/<slug>/connections.csv")
