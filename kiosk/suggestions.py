@@ -24,15 +24,15 @@ LIMIT = 8
 SEPARATOR = "\x1f"  # between workshop titles in one column
 
 # The pool: people who agreed to be suggested, at a programme event still to come or,
-# for a standalone event, checked in at it.
+# for a standalone event, checked in at it (found from the event's check-ins, an index
+# away, not by reading every registration: a digest run asks once per recipient).
 PROGRAMME_POOL = """
     SELECT DISTINCT a.person_id FROM events e JOIN attendees a ON a.event_id = e.id
     WHERE e.programme_id = :programme AND e.starts_at > :now
       AND a.allow_suggest = 1 AND a.revoked_at IS NULL AND a.person_id != :me"""
 EVENT_POOL = """
-    SELECT a.person_id FROM attendees a
-    WHERE a.event_id = :event AND a.allow_suggest = 1 AND a.revoked_at IS NULL AND a.person_id != :me
-      AND EXISTS (SELECT 1 FROM checkins c WHERE c.attendee_id = a.id)"""
+    SELECT DISTINCT a.person_id FROM checkins c JOIN attendees a ON a.id = c.attendee_id
+    WHERE c.event_id = :event AND a.allow_suggest = 1 AND a.revoked_at IS NULL AND a.person_id != :me"""
 
 SUGGESTIONS = """
 WITH {contacts},
