@@ -13,6 +13,8 @@ from kiosk.db import query
 from kiosk.errors import Conflict, Forbidden, Invalid
 from kiosk.introductions import DAILY_LIMIT, TooMany, introduce, introduction_counts
 from kiosk.introductions import answer as answer_by_token
+from kiosk.introductions import introduced_contacts
+from kiosk.privacy import delete_attendee
 from test_connections import activate, parse_vcards
 from test_suggestions import meet, programme_of_fellows
 
@@ -265,3 +267,14 @@ def test_the_leaderboard_shows_introductions_both_people_accepted(app, organiser
     assert "1 introduction accepted" in row
     assert "Introductions: made and accepted by both people" in projector
     assert "1 introduction accepted" in organiser.get("/admin/events/feb/connections").get_data(as_text=True)
+
+
+def test_erasing_oneself_takes_one_out_of_every_introduction(db, fellows):
+    amy, ben, ivy = fellows["amy"]["feb"], fellows["ben"]["jan"], fellows["ivy"]["feb"]
+    _, tokens = introduce(db, amy, ben["person_id"], ivy["person_id"], "")
+    for token in tokens.values():
+        answer_by_token(db, token, True)
+    assert [c["first_name"] for c in introduced_contacts(db, ivy["person_id"])] == ["Ben"]
+    delete_attendee(db, query(db, "SELECT * FROM attendees WHERE id = ?", [ben["id"]])[0])
+    assert introduced_contacts(db, ivy["person_id"]) == []
+    assert db.execute("SELECT count(*) FROM introductions").fetchone() == (0,)
