@@ -79,8 +79,9 @@ def create_app(test_config=None):
     db.init_app(app)
 
     from . import cli
-    from .views import admin, api, attendee, auth, door, errors, mail
+    from .views import admin, api, attendee, auth, door, errors, mail, uploads
 
+    app.request_class = uploads.UploadRequest  # photo uploads may be larger
     app.register_blueprint(auth.bp)
     app.register_blueprint(attendee.bp)
     app.register_blueprint(admin.bp)

@@ -44,13 +44,15 @@ ALIASES = {
     "share_email": ["shareemail"],
     "share_linkedin": ["sharelinkedin"],
     "allow_scan": ["allowscan"],
-    "allow_suggest": ["allowsuggest"],
+    "allow_suggest": ["allowsuggest", "suggestme"],
+    "share_photo": ["sharephoto", "sharemyphoto"],
 }
 FIELD_LABELS = {
     "first_name": "First name", "last_name": "Last name", "full_name": "Full name (split)",
     "email": "Email", "organisation": "Organisation", "role": "Role or job title",
     "pronouns": "Pronouns", "linkedin_url": "LinkedIn", "share_email": "Share email (yes/no)",
     "share_linkedin": "Share LinkedIn (yes/no)", "allow_scan": "May be scanned (yes/no)",
+    "allow_suggest": "May be suggested to others (yes/no)", "share_photo": "Share photo (yes/no)",
 }
 # A file to start from, offered on the import page.
 EXAMPLE_CSV = (

@@ -1,21 +1,18 @@
 """Attendees: validation shared by every way in (CSV import, organiser form, walk-in),
 adding, editing, revoking, listing and searching."""
 
-import io
 import re
 import unicodedata
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from PIL import Image, ImageOps
 
 from .codes import new_badge_code, new_private_key
 from .db import now, query, write
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import get_event
-from .images import decoding, open_image
-from .people import add_person, joining_row, programme_person_row
-from .phones import end_all_sessions
+from .people import add_person, joining_row, programme_person_row, registration_at
+from .phones import end_all_sessions, extend_sessions
 
 TEXT_LIMITS = {
     "first_name": 100,
@@ -174,7 +171,9 @@ def new_attendee_row(event, record, source, stamp, person_row=None):
 
 def insert_attendees(db, event, rows):
     """Insert new attendee rows (from `new_attendee_row`), and a person for each row that
-    starts one. Inside the caller's write transaction."""
+    starts one; a returning person's phones stay theirs through this event too. Inside
+    the caller's write transaction."""
+    returning = [row["person_id"] for row in rows if row["person_id"] is not None]
     for row in rows:
         if row["person_id"] is None:
             row["person_id"] = add_person(db, event.get("programme_id"), row)
@@ -184,6 +183,8 @@ def insert_attendees(db, event, rows):
     for keys, group in by_shape.items():
         db.conn.executemany(f"INSERT INTO attendees ({', '.join(keys)}) "
                             f"VALUES ({', '.join(':' + key for key in keys)})", group)
+    for person_id in returning:
+        extend_sessions(db, registration_at(db, person_id, event["id"], "a.id"))
 
 
 def add_attendee(db, event_slug, values, source="organiser"):
@@ -208,7 +209,8 @@ def update_attendee(db, event_slug, attendee_id, values, source="organiser", *, 
             raise Forbidden("only an organiser can change an attendee's email: it is where their "
                             "private link is sent")
         other = _find_id_by_email(db, event, record["email"])
-        if other and other != current["id"]:
+        elsewhere = programme_person_row(db, event, record["email"])
+        if (other and other != current["id"]) or (elsewhere and elsewhere["person_id"] != current["person_id"]):
             raise Conflict(f"{record['email']} belongs to another attendee")
         stamp = now()
         record["updated_at"] = stamp
@@ -337,40 +339,3 @@ def new_private_link(db, event_slug, attendee_id):
         db["attendees"].update(attendee["id"], {"private_key": new_private_key(), "updated_at": now()})
         db.execute("DELETE FROM person_aliases WHERE kind = 'key' AND person_id = ?", [attendee["person_id"]])
         end_all_sessions(db, attendee["id"])
-
-
-def set_photo(db, event_slug, attendee_id, data):
-    """Store a headshot (or remove it with empty data). The upload is checked to be a real
-    image and stored as a JPEG of at most PHOTO_MAX_PIXELS a side: enough for a badge at
-    300 dpi, small enough to keep the database light."""
-    event = get_event(db, event_slug)
-    photo = normalised_photo(data) if data else None
-    with write(db):
-        attendee = get_attendee(db, event, attendee_id)
-        db["attendees"].update(attendee["id"], {"photo": photo, "updated_at": now()})
-
-
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
-PHOTO_MAX_PIXELS = 800
-
-
-def normalised_photo(data):
-    if len(data) > PHOTO_MAX_BYTES:
-        raise Invalid("the photo is larger than 5 MB; please use a smaller one")
-    refusal = "that file is not a photo Pillow can read (use JPEG or PNG)"
-    with open_image(data, refusal=refusal) as probe:
-        try:
-            probe.verify()  # a truncated or disguised file fails here
-        except (OSError, ValueError, SyntaxError):
-            raise Invalid(refusal)
-    with decoding():
-        image = open_image(data, refusal=refusal)
-        image.draft("RGB", (PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))  # a JPEG decodes at 1/2 to 1/8 scale
-        try:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-        except (OSError, ValueError, Image.DecompressionBombError):
-            raise Invalid(refusal)
-    image.thumbnail((PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=88)
-    return out.getvalue()

@@ -127,9 +127,9 @@ def _moment(at):
 
 def _check_in(db, event, code, attendee, workshop, moment, kiosk, by_search):
     """The answer to a scan of `code`, whose holder (or None) was read before the write lock."""
-    if attendee is None and code and is_open(event, moment):
+    if attendee is None:
         # Under the lock, so that two doors register a returning person once.
-        attendee = badge_holder(db, event, code) or returning_person(db, event, code)
+        attendee = badge_holder(db, event, code) or returning_person(db, event, code, is_open(event, moment))
     if attendee is None:
         return Answer(404, "unknown", "Unknown badge: this code is not one of this event's badges.")
     person = public_person(attendee)
@@ -191,15 +191,16 @@ def badge_holder(db, event, code):
     return registration_at(db, person_id_for(db, "code", code), event["id"], HOLDER_COLUMNS)
 
 
-def returning_person(db, event, code):
+def returning_person(db, event, code, register):
     """A programme's person registered at its other events but not this one, whose badge
-    was scanned at this event's door: registered here, as themselves. None otherwise."""
+    was scanned at this event's door: registered here, as themselves, when `register`
+    (the door is open; else their row elsewhere, to be told so). None otherwise."""
     person_id = person_id_for(db, "code", code) if event.get("programme_id") else None
     found = query(db, """SELECT a.* FROM people p JOIN attendees a ON a.person_id = p.id
                          WHERE p.id = ? AND p.programme_id = ? AND a.revoked_at IS NULL LIMIT 1""",
                   [person_id, event["programme_id"]]) if person_id else []
-    if not found:
-        return None
+    if not found or not register:
+        return found[0] if found else None
     insert_attendees(db, event, [new_attendee_row(event, {}, "door", now(), found[0])])
     return registration_at(db, person_id, event["id"], HOLDER_COLUMNS)
 

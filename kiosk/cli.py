@@ -28,6 +28,7 @@ from .events import (EXCHANGE_MODES, NeedsConfirmation, add_workshop, create_eve
 from .exports import ATTENDANCE_COLUMNS, attendance_rows, csv_text
 from .kiosks import KIOSK_MODES, PRINTING, create_kiosk
 from .mail import mailer_from_config
+from .photo_import import PhotosRefused, import_photos
 from .privacy import parse_age, purge
 from .programmes import create_programme, get_programme, set_event_programme
 from .users import ROLES, create_user
@@ -193,6 +194,23 @@ def import_attendees_command(slug, file, dry_run, pairs):
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(result.summary())
+
+
+@click.command("import-photos")
+@click.argument("slug")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Match and check every photo; write nothing.")
+@friendly_errors
+def import_photos_command(slug, path, dry_run):
+    """Import headshots from a folder or a .zip: each file named after its attendee's
+    email or badge code (zoe@example.org.jpg, 4P328DSDS0C01.png). Every photo or none."""
+    try:
+        result = import_photos(get_db(), slug, path, dry_run=dry_run)
+    except PhotosRefused as exc:
+        for name, reason in exc.problems:
+            click.echo(f"{name}: {reason}", err=True)
+        raise
+    click.echo(result.summary() + (f" ({plural(result.ignored, 'system file')} skipped)" if result.ignored else ""))
 
 
 @click.command("checkin")
@@ -442,12 +460,15 @@ def demo_command():
 
 def demo_banner(demo, base_url):
     return (
-        f"Demo event 'Networking for Medics' ({demo['event']})\n"
+        f"Demo event 'Networking for Medics' ({demo['event']}), the latest of {demo['events']} monthly "
+        f"workshops of the programme '{demo['programme']}'\n"
         f"  organiser login: {base_url}/login\n"
         f"    email:    {demo['email']}\n"
         f"    password: {demo['password']}\n"
         f"  door kiosk, ready to open: {base_url}/door#token={demo['kiosk_token']}\n"
-        f"  kiosk token: {demo['kiosk_token']}"
+        f"  kiosk token: {demo['kiosk_token']}\n"
+        f"  a fellow's phone page ({demo['fellow']}, at all {demo['events']} workshops): "
+        f"{base_url}/me/{demo['fellow_key']}"
     )
 
 
@@ -460,6 +481,7 @@ COMMANDS = [
     add_workshop_command,
     delete_workshop_command,
     import_attendees_command,
+    import_photos_command,
     checkin_command,
     undo_checkin_command,
     export_attendance_command,

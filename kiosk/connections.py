@@ -22,7 +22,7 @@ from .nonces import Answer, answered, check_nonce, replayed
 
 TAGS = ("follow up", "mentor", "research", "job")
 NOTE_LIMIT = 1000
-CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest")
+CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest", "share_photo")
 
 
 def attendee_by_code(db, event, code_text):
@@ -140,6 +140,7 @@ def contact_fields(other):
         "pronouns": other["pronouns"], "code": other["code"],
         "email": other["email"] if other["share_email"] else "",
         "linkedin_url": web_link(other["linkedin_url"]) if other["share_linkedin"] else "",
+        "shares_photo": bool(other["share_photo"] and other["has_photo"]),
     }
 
 
@@ -148,7 +149,7 @@ def people_met(db, me):
     those who saved them. Notes and tags are only ever the reader's own."""
     event = query(db, "SELECT * FROM events WHERE id = ?", [me["event_id"]])[0]
     other = """o.id AS other_id, o.first_name, o.last_name, o.role, o.organisation, o.pronouns, o.code,
-               o.email, o.share_email, o.linkedin_url, o.share_linkedin"""
+               o.email, o.share_email, o.linkedin_url, o.share_linkedin, o.share_photo, o.has_photo"""
     sql = f"""
         SELECT c.id AS connection_id, c.at, c.note, c.tags, c.via, w.title AS workshop, {other}, 1 AS mine
         FROM connections c JOIN attendees o ON o.id = c.scanned_id
@@ -240,10 +241,12 @@ def remove(db, me, connection_id):
     return contact
 
 
-def set_choices(db, me, *, share_email, share_linkedin, allow_scan, allow_suggest, leaderboard_opt_out):
+def set_choices(db, me, *, share_email, share_linkedin, allow_scan, allow_suggest, share_photo,
+                leaderboard_opt_out):
     """The attendee's own sharing choices; consent changes are stamped with time and source."""
     choices = {"share_email": int(bool(share_email)), "share_linkedin": int(bool(share_linkedin)),
-               "allow_scan": int(bool(allow_scan)), "allow_suggest": int(bool(allow_suggest))}
+               "allow_scan": int(bool(allow_scan)), "allow_suggest": int(bool(allow_suggest)),
+               "share_photo": int(bool(share_photo))}
     stamp = now()
     with write(db):
         update = {**choices, "leaderboard_opt_out": int(bool(leaderboard_opt_out)), "updated_at": stamp}

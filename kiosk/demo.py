@@ -1,8 +1,11 @@
-"""The demo event "Networking for Medics": something to click through right after `make run`.
+"""The demo: "Networking for Medics", the third monthly workshop of a small fellowship
+programme, something to click through right after `make run`. Two earlier workshops of
+the programme (September and October) share many of its people, so /me shows a network
+grown over three months and the organiser's pages have a series to show.
 
-Running it again keeps the attendees and their badge codes, moves the event to
-cover the next hours (so check-in is open), and issues a fresh organiser
-password and kiosk token, since only their hashes are stored.
+Running it again keeps the attendees and their badge codes, moves the current event to
+cover the next hours (so check-in is open), and issues a fresh organiser password and
+kiosk token, since only their hashes are stored.
 """
 
 import secrets
@@ -10,12 +13,20 @@ from datetime import datetime, timedelta, timezone
 
 from .attendee_import import import_attendees
 from .db import query, write
-from .errors import NotFound
+from .errors import KioskError, NotFound
 from .events import add_workshop, create_event, get_event
 from .kiosks import create_kiosk
+from .programmes import create_programme, set_event_programme
 from .users import create_user
 
 SLUG = "medics-demo"
+PROGRAMME = ("medics-fellowship", "Medics Fellowship")
+# The programme's earlier workshops: slug, name, days before today, which rows of the CSV came.
+EARLIER = [
+    ("medics-leadership", "Leadership for Medics", 56, slice(0, 18)),
+    ("medics-entrepreneurs", "Entrepreneurship for Medics", 28, slice(6, 26)),
+]
+FELLOW = "natalia.ivanova@example.org"  # came to all three: her /me shows the programme
 ORGANISER_EMAIL = "organiser@example.org"
 KIOSK_NAME = "Front door"
 WORKSHOPS = [
@@ -60,7 +71,7 @@ Grace,Whitfield,grace.whitfield@example.org,Oxford University Hospitals,Professo
 
 
 def setup_demo(db):
-    """Create or refresh the demo event; returns what to print: login, password, kiosk token."""
+    """Create or refresh the demo programme; returns what to print: login, password, kiosk token."""
     starts = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
     ends = starts + timedelta(hours=12)
     try:
@@ -77,12 +88,18 @@ def setup_demo(db):
         )
         for slug, title, room in WORKSHOPS:
             add_workshop(db, SLUG, slug, title, room=room)
+    _demo_programme(db)
     import_attendees(db, SLUG, ATTENDEES_CSV.encode())
-    _demo_connections(db)
+    for slug, name, days_ago, came in EARLIER:
+        _earlier_workshop(db, slug, name, starts - timedelta(days=days_ago), came)
+    _demo_connections(db, SLUG, MET)
     password = secrets.token_urlsafe(12)
     create_user(db, ORGANISER_EMAIL, password)
     _, token = create_kiosk(db, SLUG, KIOSK_NAME)
-    return {"email": ORGANISER_EMAIL, "password": password, "kiosk_token": token, "event": SLUG}
+    fellow = query(db, "SELECT first_name, private_key FROM attendees WHERE email = ?", [FELLOW])[0]
+    return {"email": ORGANISER_EMAIL, "password": password, "kiosk_token": token, "event": SLUG,
+            "programme": PROGRAMME[1], "events": 1 + len(EARLIER), "fellow": fellow["first_name"],
+            "fellow_key": fellow["private_key"]}
 
 
 # Who met whom in the demo (by email prefix), so the organiser's pages have a picture.
@@ -97,14 +114,60 @@ MET = [
 ]
 
 
-def _demo_connections(db):
+# Who met whom at the earlier workshops.
+MET_EARLIER = {
+    "medics-leadership": [
+        ("amelia.hughes", "zoe.angstrom", "Leadership reading list"), ("seun.adeyemi", "siobhan.oconnor", ""),
+        ("josemaria.garcia", "minh.khai", "Quality improvement project"), ("amelia.hughes", "natalia.ivanova", ""),
+        ("alexandros.p", "wang.xiaoming", ""), ("priya.raghunathan", "hanako.sato", "Same year, other side of the world"),
+        ("noa.cohen", "mohammed.alahmad", ""), ("tom.baker", "fatima.zahra", "Academic foundation programme"),
+    ],
+    "medics-entrepreneurs": [
+        ("natalia.ivanova", "daniel.okafor", "Telemedicine start-up idea"), ("hanako.sato", "rahul.mehta", ""),
+        ("ingrid.solberg", "noa.cohen", ""), ("priya.raghunathan", "chloe.dubois", "Health app for students"),
+        ("kwame.mensah", "hannah.schmidt", "Med-tech mentoring"), ("tom.baker", "liam.murphy", ""),
+        ("maximiliana.fw", "aisha.bello", ""), ("natalia.ivanova", "jaewon.park", "Research spin-outs"),
+        ("priya.raghunathan", "natalia.ivanova", "Met again: grant application"),
+    ],
+}
+
+
+def _demo_programme(db):
+    try:
+        create_programme(db, *PROGRAMME)
+    except KioskError:  # there from an earlier run
+        pass
+    set_event_programme(db, SLUG, PROGRAMME[0])
+
+
+def _earlier_workshop(db, slug, name, starts, came):
+    """An earlier workshop of the programme, with its people and who met whom (first run only).
+    Scanning is open only during an event, so it is held now, then moved to its date."""
+    try:
+        get_event(db, slug)
+        return
+    except NotFound:
+        pass
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    create_event(db, slug, name, now.isoformat(), (now + timedelta(hours=3)).isoformat(),
+                 venue="Education Centre, Level 2", tz="Europe/London")
+    set_event_programme(db, slug, PROGRAMME[0])
+    header, *rows = ATTENDEES_CSV.splitlines()
+    import_attendees(db, slug, "\n".join([header, *rows[came]]).encode())
+    _demo_connections(db, slug, MET_EARLIER[slug])
+    with write(db):
+        db["events"].update(get_event(db, slug)["id"], {
+            "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=3)).isoformat()})
+
+
+def _demo_connections(db, slug, met):
     """A few connections on first setup; later runs leave what people recorded alone."""
     from .connections import record
 
-    event = get_event(db, SLUG)
+    event = get_event(db, slug)
     if db.execute("SELECT count(*) FROM connections WHERE event_id = ?", [event["id"]]).fetchone()[0]:
         return
     people = {row["email"].split("@")[0]: row
               for row in query(db, "SELECT * FROM attendees WHERE event_id = ?", [event["id"]])}
-    for scanner, scanned, note in MET:
-        record(db, SLUG, people[scanner], people[scanned]["code"], via="phone", note=note)
+    for scanner, scanned, note in met:
+        record(db, slug, people[scanner], people[scanned]["code"], via="phone", note=note)

@@ -287,8 +287,8 @@ def list_events(db):
     return query(
         db,
         """SELECT e.*, (SELECT count(*) FROM attendees a WHERE a.event_id = e.id)
-               AS attendee_count
-           FROM events e ORDER BY e.starts_at DESC"""
+               AS attendee_count, p.name AS programme_name, p.slug AS programme_slug
+           FROM events e LEFT JOIN programmes p ON p.id = e.programme_id ORDER BY e.starts_at DESC"""
     )
 
 

@@ -24,6 +24,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from badges import DEFAULT_LAYOUT
 
+from . import headshots
 from .badge_printing import badge_pdf
 from .connections import people_met
 from .db import now, query, write
@@ -34,6 +35,7 @@ from .people import rows_for_code
 from .vcard import vcards
 
 FOLLOW_UP = "follow up"  # the tag that puts a contact first in the digest
+MAIL_PHOTOS = 40  # at most 40 x 2 x 40 KB of photos in a message, about 4 MB once in base64
 
 
 def private_link(person):
@@ -54,7 +56,7 @@ def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, a
     context = {"event": event, "person": person, "base_url": base, "private_link": private_link(person),
                "unsubscribe_url": f"{base}/unsubscribe/{token}",
                "when": lambda iso: local_time(event, iso)}
-    attachments = []
+    attachments, inline = [], []
     if kind == "invite":
         subject = f"Your link for {event['name']}: save the people you meet"
         template = "invite"
@@ -64,6 +66,7 @@ def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, a
                                 "application", "pdf", "badge.pdf"))
     else:
         people = digest_people(db, event, person, contacts, with_notes=with_notes)
+        inline = with_photos(db, people)
         context["people"] = people
         count = len(people)
         if people and kind == "followup":
@@ -80,7 +83,7 @@ def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, a
             attachments.append((vcards(people, event).encode("utf-8"), "text", "vcard", "contacts.vcf"))
     recipient = to or (f"{person['first_name']} {person['last_name']}".strip(), person["email"])
     return compose(sender(event), recipient, subject, render_template(f"email/{template}.txt", **context),
-                   render_template(f"email/{template}.html", **context), attachments,
+                   render_template(f"email/{template}.html", **context), attachments, inline=inline,
                    message_id=message_id or f"<{kind}.{event['slug']}.{person['code']}.preview@localhost>",
                    unsubscribe=(f"<{base}/unsubscribe/{token}>, "
                                 f"<mailto:{config['MAIL_FROM']}?subject={quote('unsubscribe ' + token)}>"))
@@ -105,6 +108,19 @@ def digest_people(db, event, person, contacts=None, *, with_notes=True):
     return people
 
 
+def with_photos(db, people):
+    """Give each contact who shares a photo its small JPEG (for the vCard) and a Content-ID
+    (for the HTML card); returns [(content id, jpeg)] to attach inline. Mail clients block
+    remote images and many drop data: URIs, but show a related part named by cid:. At most
+    MAIL_PHOTOS contacts' photos, the first listed: each goes twice (card and vCard), and mail
+    servers refuse messages past 10-25 MB."""
+    photos = headshots.card_photos(db, [p for p in people if p["shares_photo"]][:MAIL_PHOTOS])
+    for p in people:
+        p["photo"] = photos.get(p["code"])
+        p["photo_cid"] = f"photo-{p['code'].lower()}@kiosk" if p["photo"] else ""
+    return [(p["photo_cid"], p["photo"]) for p in people if p["photo"]]
+
+
 def follow_up_mailto(event, me, contact):
     """A mailto: with a subject and a first line that say where the two met."""
     subject = f"Great to meet you at {event['name']}"
@@ -113,8 +129,8 @@ def follow_up_mailto(event, me, contact):
     return f"mailto:{quote(contact['email'], safe='@')}?subject={quote(subject)}&body={quote(body)}"
 
 
-def compose(sender, to, subject, text, html, attachments, *, message_id, unsubscribe=None):
-    """The MIME message. Built with the email package's classic classes: its modern
+def compose(sender, to, subject, text, html, attachments, *, message_id, unsubscribe=None, inline=()):
+    """The MIME message; `inline` [(content id, jpeg)] go beside the HTML (multipart/related). Built with the email package's classic classes: its modern
     EmailMessage parses and refolds every header, five times the cost of the SMTP
     transaction itself (bench/digests.py). `sender` and `to` are (name, address) or an address."""
     # Fixed random boundaries: 96 random bits no body can contain by chance, so the
@@ -122,7 +138,7 @@ def compose(sender, to, subject, text, html, attachments, *, message_id, unsubsc
     boundary = secrets.token_hex(12)
     body = MIMEMultipart("alternative", boundary=f"--alt-{boundary}")
     body.attach(_readable(text, "plain"))
-    body.attach(_readable(html, "html"))
+    body.attach(_with_images(_readable(html, "html"), inline, boundary) if inline else _readable(html, "html"))
     message = MIMEMultipart("mixed", boundary=f"--mix-{boundary}") if attachments else body
     if attachments:
         message.attach(body)
@@ -141,6 +157,19 @@ def compose(sender, to, subject, text, html, attachments, *, message_id, unsubsc
         message["List-Unsubscribe"] = unsubscribe
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
+
+
+def _with_images(html, images, boundary):
+    related = MIMEMultipart("related", boundary=f"--rel-{boundary}")
+    related.attach(html)
+    for content_id, data in images:
+        image = MIMEBase("image", "jpeg")
+        image.set_payload(data)
+        encoders.encode_base64(image)
+        image.add_header("Content-ID", f"<{content_id}>")
+        image.add_header("Content-Disposition", "inline", filename=f"{content_id.split('@')[0]}.jpg")
+        related.attach(image)
+    return related
 
 
 def _readable(text, subtype):

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta, timezone
 
 from .db import query
 
-# What a person's rows share (the rest is the registration: event, check-ins, printing).
+# What a person's rows share, the badge included (the rest is the registration: the event and
+# what happened there).
 SHARED_FIELDS = (
     "person_id", "first_name", "last_name", "email", "organisation", "role", "pronouns",
     "linkedin_url", "share_email", "share_linkedin", "allow_scan", "allow_suggest",
     "share_photo", "consent_at", "consent_source", "code", "private_key", "revoked_at",
-    "leaderboard_opt_out", "mail_opt_out_at",
+    "leaderboard_opt_out", "mail_opt_out_at", "badge_printed_at", "print_count",
 )
 REGISTRATION = "a.*, e.slug AS event_slug"
 # Choices every event sets a default for: a later event's default never overrides the person's.

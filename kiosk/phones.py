@@ -37,10 +37,20 @@ def open_session(db, attendee, user_agent=""):
 
 
 def session_expiry(db, attendee):
-    """A month after the event's scanning closes, and never less than a month from now."""
-    event = query(db, "SELECT ends_at, grace_minutes FROM events WHERE id = ?", [attendee["event_id"]])[0]
-    closes = datetime.fromisoformat(event["ends_at"]) + timedelta(minutes=event["grace_minutes"])
+    """A month after scanning closes at the person's last event (in a programme, the last
+    they are registered for), and never less than a month from now."""
+    events = query(db, """SELECT e.ends_at, e.grace_minutes FROM attendees a JOIN events e ON e.id = a.event_id
+                          WHERE a.person_id = (SELECT person_id FROM attendees WHERE id = ?)""", [attendee["id"]])
+    closes = max(datetime.fromisoformat(e["ends_at"]) + timedelta(minutes=e["grace_minutes"]) for e in events)
     return max(closes + KEEP_AFTER_EVENT, datetime.now(timezone.utc) + KEEP_AFTER_EVENT)
+
+
+def extend_sessions(db, attendee):
+    """A person registered for one more event of their programme: the phones they use now
+    stay theirs until a month after it (one phone for the whole series)."""
+    db.execute(f"""UPDATE attendee_sessions SET expires_at = max(expires_at, ?)
+                   WHERE attendee_id IN {_ROWS_OF_PERSON} AND ended_at IS NULL AND expires_at > ?""",
+               [session_expiry(db, attendee).isoformat(timespec="seconds"), attendee["id"], now()])
 
 
 def session_attendee(db, token):

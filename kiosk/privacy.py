@@ -6,11 +6,13 @@ from datetime import datetime, timedelta, timezone
 from .connections import people_met
 from .db import now, query, write
 from .errors import Invalid
+from .headshots import about
 from .events import get_event
 from .mail import forget_saved
 
 PROFILE = ("first_name", "last_name", "email", "organisation", "role", "pronouns", "linkedin_url",
-           "share_email", "share_linkedin", "allow_scan", "leaderboard_opt_out", "consent_at",
+           "share_email", "share_linkedin", "allow_scan", "allow_suggest", "share_photo",
+           "leaderboard_opt_out", "consent_at",
            "consent_source", "code", "badge_printed_at", "print_count", "mail_opt_out_at",
            "revoked_at", "created_at", "updated_at")
 
@@ -22,23 +24,29 @@ def personal_data(db, attendee, *, for_organiser=False):
     people = people_met(db, attendee)
     if for_organiser:
         people = [{key: value for key, value in p.items() if key not in ("note", "tags")} for p in people]
+    mine = "IN (SELECT id FROM attendees WHERE person_id = ?)"  # every event of their programme
+    person = [attendee["person_id"]]
     return {
         "event": query(db, "SELECT slug, name, starts_at, ends_at FROM events WHERE id = ?",
                        [attendee["event_id"]])[0],
+        "registrations": query(db, f"""SELECT e.slug, e.name, e.starts_at, a.created_at AS registered_at
+                                        FROM attendees a JOIN events e ON e.id = a.event_id
+                                        WHERE a.id {mine} ORDER BY e.starts_at""", person),
         "profile": {key: attendee[key] for key in PROFILE},
         "has_photo": attendee["photo"] is not None,
-        "consent_history": query(db, """SELECT at, source, share_email, share_linkedin, allow_scan
-                                        FROM consent_log WHERE attendee_id = ? ORDER BY id""", [attendee["id"]]),
-        "checkins": query(db, """SELECT c.at, coalesce(w.title, 'door') AS place FROM checkins c
-                                 LEFT JOIN workshops w ON w.id = c.workshop_id
-                                 WHERE c.attendee_id = ? ORDER BY c.at""", [attendee["id"]]),
+        "headshot": about(db, attendee["person_id"]),  # the photo itself: a download of its own on /me
+        "consent_history": query(db, f"""SELECT at, source, share_email, share_linkedin, allow_scan, allow_suggest,
+                                                share_photo
+                                         FROM consent_log WHERE attendee_id {mine} ORDER BY at, id""", person),
+        "checkins": query(db, f"""SELECT e.slug AS event, c.at, coalesce(w.title, 'door') AS place
+                                  FROM checkins c JOIN events e ON e.id = c.event_id
+                                  LEFT JOIN workshops w ON w.id = c.workshop_id
+                                  WHERE c.attendee_id {mine} ORDER BY c.at""", person),
         "people_met": people,
-        "devices": query(db, """SELECT device, created_at, last_seen_at, ended_at FROM attendee_sessions
-                                WHERE attendee_id = ? ORDER BY id""", [attendee["id"]]),
-        "saved_by": db.execute("SELECT count(*) FROM connections WHERE scanned_id = ?",
-                               [attendee["id"]]).fetchone()[0],
-        "mail": query(db, "SELECT kind, status, sent_at FROM outbox WHERE attendee_id = ? ORDER BY id",
-                      [attendee["id"]]),
+        "devices": query(db, f"""SELECT device, created_at, last_seen_at, ended_at FROM attendee_sessions
+                                 WHERE attendee_id {mine} ORDER BY id""", person),
+        "saved_by": db.execute(f"SELECT count(*) FROM connections WHERE scanned_id {mine}", person).fetchone()[0],
+        "mail": query(db, f"SELECT kind, status, sent_at FROM outbox WHERE attendee_id {mine} ORDER BY id", person),
     }
 
 

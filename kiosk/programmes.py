@@ -52,6 +52,12 @@ def programme_events(db, programme_id):
     return query(db, "SELECT * FROM events WHERE programme_id = ? ORDER BY starts_at, id", [programme_id])
 
 
+def programme_locked(db, event):
+    """An event in a programme with attendees stays in it: they carry its badges."""
+    return bool(event["programme_id"]) and bool(
+        db.execute("SELECT 1 FROM attendees WHERE event_id = ? LIMIT 1", [event["id"]]).fetchone())
+
+
 def set_event_programme(db, event_slug, programme_slug):
     """Put an event in a programme ("" or None: in none). An event whose attendees already
     share a programme's badges cannot leave it or move to another."""
@@ -61,9 +67,8 @@ def set_event_programme(db, event_slug, programme_slug):
         target = programme["id"] if programme else None
         if event["programme_id"] == target:
             return get_event(db, event_slug)
-        registered = db.execute("SELECT count(*) FROM attendees WHERE event_id = ?", [event["id"]]).fetchone()[0]
-        if event["programme_id"] is not None and registered:
-            raise Conflict(f"{event['slug']} has {registered} attendees sharing the badges of its programme; "
+        if programme_locked(db, event):
+            raise Conflict(f"{event['name']} has attendees carrying the badges of its programme: "
                            "an event with attendees cannot leave its programme")
         db.execute("UPDATE events SET programme_id = ? WHERE id = ?", [target, event["id"]])
         if target is not None:
@@ -80,20 +85,25 @@ def _join(db, programme_id, row):
         db.execute("UPDATE people SET programme_id = ? WHERE id = ?", [programme_id, row["person_id"]])
         return
     person = found[0]
-    aliases = [] if row["revoked_at"] else [("code", row["code"])]  # a lost badge stays dead
-    aliases.append(("key", row["private_key"]))
+    chosen = {field: person[field] for field in SHARED_FIELDS}
+    aliases = [("key", row["private_key"])]
+    if person["revoked_at"] and not row["revoked_at"]:
+        # The programme's badge was revoked (lost) and this one is good: it becomes theirs.
+        chosen.update(code=row["code"], revoked_at=None, badge_printed_at=row["badge_printed_at"],
+                      print_count=row["print_count"])
+    elif not row["revoked_at"]:  # a lost badge stays dead
+        aliases.append(("code", row["code"]))
+    # The row becomes the person's first; its own person goes (their code and key move here).
+    old_person = row["person_id"]
+    db.execute("UPDATE person_aliases SET person_id = ? WHERE person_id = ?", [person["person_id"], old_person])
+    db.execute("UPDATE attendees SET person_id = ? WHERE id = ?", [person["person_id"], row["id"]])
+    db.execute("DELETE FROM people WHERE id = ?", [old_person])
     db.conn.executemany("INSERT OR IGNORE INTO person_aliases (kind, value, person_id) VALUES (?, ?, ?)",
                         [(kind, value, person["person_id"]) for kind, value in aliases])
-    db.execute("UPDATE person_aliases SET person_id = ? WHERE person_id = ?",
-               [person["person_id"], row["person_id"]])
-    # The person's details and code; the choices made most recently, wherever they were made.
-    chosen = {field: person[field] for field in SHARED_FIELDS}
+    # The person's details; the choices made most recently, wherever they were made.
     if row["consent_at"] > person["consent_at"]:
         chosen.update({field: row[field] for field in CONSENT})
     sets = ", ".join(f"{field} = :{field}" for field in chosen)
-    old_person = row["person_id"]
     db.execute(f"UPDATE attendees SET {sets} WHERE id = :id", {**chosen, "id": row["id"]})
-    db.execute("DELETE FROM people WHERE id = ?", [old_person])
     if row["photo"] is not None and person["photo"] is None:
         db.execute("UPDATE attendees SET photo = ? WHERE id = ?", [row["photo"], row["id"]])
-

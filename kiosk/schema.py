@@ -499,9 +499,9 @@ WHEN old.share_email != new.share_email OR old.share_linkedin != new.share_linke
             new.allow_suggest, new.share_photo);
 END;
 
--- One person, one set of details and choices: a change to any of a person's rows (an
--- organiser's edit at one event, a consent choice on /me, a lost badge revoked) is made to
--- all of them and to the person. (Recursive triggers are off: the copies do not re-fire this.)
+-- One person, one set of details and choices, one badge: a change to any of a person's rows
+-- (an organiser's edit at one event, a consent choice on /me, a lost badge revoked, the
+-- badge printed) is made to all of them and to the person. (Recursive triggers are off: the copies do not re-fire this.)
 CREATE TRIGGER attendees_person_sync AFTER UPDATE ON attendees
 WHEN new.first_name IS NOT old.first_name OR new.last_name IS NOT old.last_name
   OR new.email IS NOT old.email OR new.organisation IS NOT old.organisation OR new.role IS NOT old.role
@@ -512,6 +512,7 @@ WHEN new.first_name IS NOT old.first_name OR new.last_name IS NOT old.last_name
   OR new.consent_source IS NOT old.consent_source OR new.code IS NOT old.code
   OR new.private_key IS NOT old.private_key OR new.revoked_at IS NOT old.revoked_at
   OR new.leaderboard_opt_out IS NOT old.leaderboard_opt_out OR new.mail_opt_out_at IS NOT old.mail_opt_out_at
+  OR new.badge_printed_at IS NOT old.badge_printed_at OR new.print_count IS NOT old.print_count
 BEGIN
     UPDATE people SET email = new.email, code = new.code, private_key = new.private_key
     WHERE id = new.person_id;
@@ -522,7 +523,8 @@ BEGIN
         allow_suggest = new.allow_suggest, share_photo = new.share_photo, consent_at = new.consent_at,
         consent_source = new.consent_source, code = new.code, private_key = new.private_key,
         revoked_at = new.revoked_at, leaderboard_opt_out = new.leaderboard_opt_out,
-        mail_opt_out_at = new.mail_opt_out_at, updated_at = new.updated_at
+        mail_opt_out_at = new.mail_opt_out_at, badge_printed_at = new.badge_printed_at,
+        print_count = new.print_count, updated_at = new.updated_at
     WHERE person_id = new.person_id AND id != new.id;
 END;
 -- A new registration of a person already registered elsewhere brings what it brings (a
@@ -571,5 +573,20 @@ CREATE TABLE introductions (
 );
 CREATE INDEX introductions_by_pair ON introductions (first_id, second_id);
 CREATE INDEX introductions_by_introducer ON introductions (introducer_id);
+""",
+    """
+-- Headshots (issue 12): a person's photo as they uploaded it (or a kiosk took it), for
+-- them to download at full size. attendees.photo keeps the badge-size copy every view
+-- reads; this is read only by its owner's download. GPS tags are removed before it is
+-- stored; the pixels are the upload's own.
+CREATE TABLE headshots (
+    person_id INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+    format TEXT NOT NULL CHECK (format IN ('JPEG', 'PNG')),
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    original BLOB NOT NULL
+);
 """,
 ]

@@ -1,12 +1,14 @@
 """vCard 3.0 (RFC 2426) for contact files: UTF-8, CRLF line ends, lines folded at 75
 octets without splitting a character, text values escaped (backslash, comma,
-semicolon, newline). Only what the contact agreed to share goes in, with where and
-when you met them, your own note (NOTE) and your tags (CATEGORIES).
+semicolon, newline). Only what the contact agreed to share goes in (their photo as an
+inline base64 JPEG, PHOTO), with where and when you met them, your own note (NOTE) and
+your tags (CATEGORIES).
 
 Contacts tools import vCards into spreadsheets and CRMs: a text that starts like a
 formula (=, +, -, @) is kept but starts with an apostrophe, and a URL is written only
 when it is a valid http(s) address after percent-encoding."""
 
+import base64
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
@@ -70,8 +72,8 @@ def where_and_when(contact, event):
 
 def card(contact, event):
     """One vCard. `contact` has first_name, last_name and optionally organisation, role,
-    email, linkedin_url, workshop, at, note, tags (each already filtered by consent by
-    the caller, the note and tags the reader's own)."""
+    email, linkedin_url, workshop, at, note, tags, photo (a small JPEG; each already
+    filtered by consent by the caller, the note and tags the reader's own)."""
     first, last = contact.get("first_name", ""), contact.get("last_name", "")
     lines = [
         "BEGIN:VCARD",
@@ -90,6 +92,8 @@ def card(contact, event):
     lines.append(f"NOTE:{escape(where_and_when(contact, event))}")
     if contact.get("tags"):
         lines.append(f"CATEGORIES:{','.join(escape(tag) for tag in contact['tags'])}")
+    if contact.get("photo"):
+        lines.append(f"PHOTO;ENCODING=b;TYPE=JPEG:{base64.b64encode(contact['photo']).decode('ascii')}")
     lines.append("END:VCARD")
     return "".join(fold(line) + "\r\n" for line in lines)
 

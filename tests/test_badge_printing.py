@@ -218,7 +218,7 @@ def test_organiser_adds_a_photo_that_prints_on_the_badge(organiser, people, db):
     assert organiser.get(url + ".jpg").status_code == 404
 
 
-@pytest.mark.parametrize("data", [b"GIF89a not really", b"\x89PNG\r\n\x1a\n" + b"\0" * 50, b"x" * (5 * 1024 * 1024 + 1)])
+@pytest.mark.parametrize("data", [b"GIF89a not really", b"\x89PNG\r\n\x1a\n" + b"\0" * 50, b"x" * (15 * 1024 * 1024 + 1)])
 def test_a_bad_photo_is_refused(organiser, people, db, data):
     import io
 
@@ -227,7 +227,7 @@ def test_a_bad_photo_is_refused(organiser, people, db, data):
                          {"photo": (io.BytesIO(data), "x.png")}, content_type="multipart/form-data",
                          follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "not a photo" in page or "larger than 5 MB" in page
+    assert "not a photo" in page or "larger than 15 MB" in page
     assert db.execute("SELECT photo FROM attendees WHERE id = ?", [attendee["id"]]).fetchone()[0] is None
 
 

@@ -166,6 +166,16 @@ def test_demo_is_repeatable_and_keeps_codes(runner, db):
                       "WHERE e.slug = 'medics-demo'").fetchone()[0] == 2
     names = " ".join(row[0] for row in db.execute("SELECT first_name || last_name FROM attendees"))
     assert "王" in names and "محمد" in names and "Наталья" in names
+    events = db.execute("SELECT count(*), count(DISTINCT programme_id) FROM events "
+                        "WHERE programme_id IS NOT NULL").fetchone()
+    assert events == (3, 1), "the demo is a programme of three monthly workshops"
+    at_all_three = db.execute("SELECT count(*) FROM (SELECT person_id FROM attendees GROUP BY person_id "
+                              "HAVING count(*) = 3 AND count(DISTINCT code) = 1)").fetchone()[0]
+    assert at_all_three >= 10, "some people came to all three, with one badge"
+    assert db.execute("SELECT count(DISTINCT event_id) FROM connections").fetchone()[0] == 3
+    link = second.output.split("phone page")[1].split()[-1]
+    assert invoke(runner, "private-link", "medics-leadership", "natalia.ivanova@example.org").output.split()[-1] \
+        == link, "the fellow's link printed is hers, for every workshop"
 
 
 def test_cli_as_a_real_process(tmp_path):

@@ -13,7 +13,7 @@ from PIL import Image
 
 from conftest import post_form
 from kiosk import images
-from kiosk.attendees import set_photo
+from kiosk.headshots import set_photo
 from kiosk.errors import Invalid
 from kiosk.kiosks import create_kiosk
 from kiosk.users import create_user

@@ -407,7 +407,8 @@ def test_event_page_warns_when_badges_point_at_localhost_but_server_listens_on_a
 
 def test_demo_banner_has_the_ready_kiosk_link():
     from kiosk.cli import demo_banner
-    banner = demo_banner({"event": "medics-demo", "email": "e", "password": "p", "kiosk_token": "TOK"},
+    banner = demo_banner({"event": "medics-demo", "email": "e", "password": "p", "kiosk_token": "TOK",
+                          "programme": "Medics Fellowship", "events": 3, "fellow": "Natalia", "fellow_key": "KEY"},
                          "http://localhost:8000")
     assert "http://localhost:8000/door#token=TOK" in banner
 
@@ -518,7 +519,7 @@ def test_event_created_on_the_page_with_a_lower_case_zone(organiser, db):
 def test_has_photo_filter_follows_photos_added_and_removed(db, crowd):
     from PIL import Image
 
-    from kiosk.attendees import set_photo
+    from kiosk.headshots import set_photo
     jpeg = io.BytesIO()
     Image.new("RGB", (40, 40), "teal").save(jpeg, "JPEG")
     walter = find_attendee(db, "crowd", "walter@example.org")

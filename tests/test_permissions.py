@@ -45,7 +45,7 @@ def callers(app, db, people):
 
 def test_every_route_answers_every_role_as_the_permissions_table_says(app, db):
     people = open_event(db, "today")
-    db.execute("UPDATE attendees SET photo = x'FFD8FFD9' WHERE id = ?", [people["zoe"]["id"]])
+    db.execute("UPDATE attendees SET photo = x'FFD8FFD9', share_photo = 1 WHERE id = ?", [people["zoe"]["id"]])
     clients = callers(app, db, people)
     tokens = {role: csrf_token(client) for role, (client, _) in clients.items()}
     rules = sorted(app.url_map.iter_rules(), key=lambda rule: (None, *ENDS_A_SESSION).index(

@@ -24,7 +24,10 @@ from fixtures.build_release_db import snapshot
 import kiosk
 from kiosk import create_app
 from kiosk.db import _statements, connect
+from kiosk.checkins import badge_holder
 from kiosk.digests import send
+from kiosk.events import get_event
+from kiosk.programmes import create_programme, set_event_programme
 from kiosk.schema import MIGRATIONS
 
 FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures").glob("v*") if (p / "kiosk.db").exists())
@@ -115,6 +118,38 @@ def test_badge_codes_still_check_in_and_connect(release):
                          headers={"Authorization": f"Bearer {issued['kiosk_tokens']['door']}"})
     assert answer.status_code in (200, 201, 410), answer.get_json()
     assert answer.get_json()["attendee"]["first_name"] == person["first_name"]
+
+
+def test_the_releases_events_join_a_programme_with_every_badge_and_link_still_working(release):
+    """An organiser upgrades mid-series and joins the events they ran as islands: each
+    person shared by both becomes one, and every badge printed and link mailed before
+    still names them, at either event."""
+    app, issued = release
+    attendees = issued["recorded"]["attendees"]
+    events = sorted({a["event"] for a in attendees})
+    registered = {(a["event"], a["email"].casefold()) for a in attendees}
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        made = db.execute("SELECT slug FROM programmes").fetchone()  # releases from 0.3.0 built one
+        programme = made[0] if made else create_programme(db, "series", "The series")["slug"]
+        for slug in events:
+            set_event_programme(db, slug, programme)
+        emails = {a["email"].casefold() for a in attendees}
+        assert len(registered) - len(emails) >= 20, "the fixture's events share people"
+        assert db.execute("SELECT count(*) FROM people WHERE programme_id IS NOT NULL").fetchone()[0] == len(emails)
+        for person in (a for a in attendees if not a["revoked_at"]):
+            for slug in events:
+                holder = badge_holder(db, get_event(db, slug), person["code"])
+                assert (holder is not None) == ((slug, person["email"].casefold()) in registered), \
+                    (person["email"], slug)
+                if holder:
+                    assert holder["first_name"] == person["first_name"]
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    people = {(a["event"], a["email"]): a for a in attendees}
+    for event, by_email in issued["private_links"].items():
+        for email, link in list(by_email.items())[:15]:
+            if not people[event, email]["revoked_at"]:
+                assert people[event, email]["first_name"] in open_private_link(app.test_client(), link)
 
 
 def open_private_link(client, link):

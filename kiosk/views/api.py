@@ -16,7 +16,7 @@ from PIL import Image
 
 from badges import DEFAULT_LAYOUT
 
-from .. import __version__
+from .. import __version__, headshots
 
 from ..attendees import list_attendees
 from ..badge_printing import PrinterError, badge_pdf, record_print, send_to_printer
@@ -233,6 +233,28 @@ def print_badge(slug, code):
             return jsonify(result=exc.result, message=str(exc)), exc.status
     count = record_print(get_db(), slug, code)
     return jsonify(result="printed", message="Badge printed.", print_count=count)
+
+
+@bp.get("/api/v1/events/<slug>/headshots/<code>")
+def headshot_sitter(slug, code):
+    """Headshot mode, step one: whose badge this is, before the camera counts down."""
+    _headshot_kiosk(slug)
+    holder = headshots.sitter(get_db(), slug, code)
+    return jsonify(result="ok", attendee={**public_person(holder), "has_photo": holder["has_photo"]})
+
+
+@bp.post("/api/v1/events/<slug>/headshots/<code>")
+def take_headshot(slug, code):
+    """Headshot mode, step two: the photo they chose to keep (a JPEG or PNG body)."""
+    _headshot_kiosk(slug)
+    holder, photo = headshots.take(get_db(), slug, code, request.get_data())
+    return jsonify(result="saved", message=f"Photo saved for {holder['first_name']}.",
+                   attendee=public_person(holder), width=photo.width, height=photo.height), 201
+
+
+def _headshot_kiosk(slug):
+    if require_kiosk(slug)["mode"] != "staffed":
+        raise Forbidden("headshots are taken at a staffed kiosk")
 
 
 @bp.post("/api/v1/events/<slug>/decode")

@@ -18,8 +18,9 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.utils import secure_filename
 
-from .. import connections, messages, people, phones, privacy
+from .. import connections, headshots, messages, people, phones, privacy
 from ..checkins import is_open
 from ..db import connect, get_db, query
 from ..errors import KioskError
@@ -90,6 +91,7 @@ def me():
         total=len(people), search=search, searchable=len(people) > SEARCH_FROM,
         saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
         devices=phones.devices(db, me), this_device=g.attendee_session,
+        headshot=headshots.about(db, me["person_id"]),
     )
 
 
@@ -137,7 +139,7 @@ def choices():
     form = request.form
     connections.set_choices(get_db(), me, share_email="share_email" in form,
                             share_linkedin="share_linkedin" in form, allow_scan="allow_scan" in form,
-                            allow_suggest="allow_suggest" in form,
+                            allow_suggest="allow_suggest" in form, share_photo="share_photo" in form,
                             leaderboard_opt_out="leaderboard_opt_out" in form)
     flash("Your choices are saved.", "success")
     return redirect(url_for("attendee.me"))
@@ -147,7 +149,9 @@ def choices():
 def contacts():
     me = _require_attendee()
     db = get_db()
-    text = vcards(connections.people_met(db, me), get_event(db, me["event_slug"]))
+    people = connections.people_met(db, me)
+    photos = headshots.card_photos(db, people)
+    text = vcards([{**p, "photo": photos.get(p["code"])} for p in people], get_event(db, me["event_slug"]))
     return Response(text.encode("utf-8"), mimetype="text/vcard", headers={
         "Content-Disposition": 'attachment; filename="contacts.vcf"', "Cache-Control": "no-store"})
 
@@ -252,11 +256,25 @@ def met(code):
     return redirect(url_for("attendee.badge", code=scanned["code"]))
 
 
+@bp.get("/me/headshot")
+def my_headshot():
+    """My photo at full size, as uploaded or taken (for a LinkedIn profile)."""
+    me = _require_attendee()
+    kept = headshots.original(get_db(), me["person_id"])
+    if kept is None:
+        abort(404)
+    name = "-".join(secure_filename(part) for part in (me["first_name"], me["last_name"]) if secure_filename(part))
+    return Response(kept["original"], mimetype=headshots.MIME[kept["format"]], headers={
+        "Content-Disposition": f'attachment; filename="headshot-{name or "me"}.{headshots.SUFFIX[kept["format"]]}"',
+        "Cache-Control": "no-store"})
+
+
 @bp.get("/b/<code>/photo.jpg")
 def photo(code):
-    """A badge holder's photo, for attendees of the same event only."""
+    """A badge holder's photo: for themselves; for others only if they chose to share it
+    (headshots.visible_to)."""
     scanned, event = _badge_holder(code)
-    if not (g.attendee and g.attendee["event_id"] == event["id"]) or not scanned["photo"]:
+    if not headshots.visible_to(get_db(), g.attendee, scanned):
         abort(404)
     return Response(scanned["photo"], mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 

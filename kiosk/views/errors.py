@@ -47,8 +47,14 @@ def http_error(exc):
     headers = _kept_headers(exc)
     if request.path.startswith("/api/"):
         result = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify(result=result, message=exc.description), exc.code, headers
+        message = WORDS[413][1].format(limit=_upload_limit_mb()) if exc.code == 413 else exc.description
+        return jsonify(result=result, message=message), exc.code, headers
     return error_page("csrf" if isinstance(exc, CSRFError) else exc.code, headers)
+
+
+def _upload_limit_mb():
+    """The largest body this route takes (photo routes take more than the rest)."""
+    return (request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)
 
 
 def server_error(exc):
@@ -64,7 +70,7 @@ def error_page(status, headers=None):
     words = BADGE_WORDS if request.path[:3] in ("/b/", "/B/") else WORDS
     title, next_step = words.get(status) or WORDS.get(status) or WORDS[400 if status == "csrf" or status < 500 else 500]
     status = 400 if status == "csrf" else status
-    next_step = next_step.format(limit=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
+    next_step = next_step.format(limit=_upload_limit_mb())
     template = "attendee/error.html" if request.path.startswith(ATTENDEE_PATHS) else "error.html"
     return render_template(template, title=title, next_step=next_step, status=status,
                            identified=_identified()), status, headers or {}

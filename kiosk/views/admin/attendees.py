@@ -7,9 +7,10 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 
 from ... import attendee_list
 from ... import attendees as attendee_domain
-from ... import privacy
+from ... import headshots, privacy
 from ...checkins import check_in_by_hand, check_in_history, undo_check_in
 from ...db import get_db
+from ...people import registrations
 from ...errors import KioskError
 from ...events import get_event
 from ...exports import ATTENDANCE_COLUMNS, attendance_rows, csv_text
@@ -108,6 +109,7 @@ def edit_attendee(slug, attendee_id):
         checkins=checkins, checkin_log=checkin_log,
         connections=attendee_domain.connection_count(db, attendee),
         consent_log=attendee_domain.consent_history(db, attendee),
+        elsewhere=[row for row in registrations(db, attendee["person_id"]) if row["id"] != attendee["id"]],
     )
 
 
@@ -129,7 +131,7 @@ def attendee_photo(slug, attendee_id):
         flash("Choose a photo first.", "error")
     else:
         try:
-            attendee_domain.set_photo(get_db(), slug, attendee_id, data)
+            headshots.set_photo(get_db(), slug, attendee_id, data)
         except KioskError as exc:
             flash(str(exc), "error")
         else:

@@ -11,6 +11,8 @@ from ...db import get_db
 from ...errors import KioskError
 from ...events import get_event, get_workshop, list_events, list_workshops, wall_clock
 from ...kiosks import list_kiosks
+from ...programmes import (get_programme, list_programmes, programme_locked, programme_of,
+                           set_event_programme)
 from ..auth import organiser_only, require_organiser
 from . import bp
 
@@ -28,15 +30,22 @@ def events():
         if refused:
             return refused
         try:
-            event = events_domain.create_event(db, request.form.get("slug", "").strip(),
-                                               **_event_form(request.form))
+            event = _create_event(db, request.form)
         except KioskError as exc:
             flash(str(exc), "error")
         else:
             flash(f"Event {event['name']} created.", "success")
             return redirect(url_for("admin.event", slug=event["slug"]))
     return render_template("admin/events.html", events=list_events(db), form=request.form,
-                           server_zone=events_domain.server_zone())
+                           server_zone=events_domain.server_zone(), programmes=list_programmes(db))
+
+
+def _create_event(db, form):
+    programme = form.get("programme", "")
+    if programme:
+        get_programme(db, programme)  # an unknown programme stops here, before the event exists
+    event = events_domain.create_event(db, form.get("slug", "").strip(), **_event_form(form))
+    return set_event_programme(db, event["slug"], programme) if programme else event
 
 
 def _event_form(form):
@@ -54,6 +63,7 @@ def event(slug):
     return render_template(
         "admin/event.html",
         event=current,
+        programme=programme_of(db, current),
         workshops=list_workshops(db, current),
         kiosks=list_kiosks(db, slug),
         kiosk_links=session.get("kiosk_links", {}),
@@ -81,6 +91,8 @@ def edit_event(slug):
     if request.method == "POST":
         changes = _event_form(form)
         try:
+            if "programme" in form:  # absent when the select is locked (disabled)
+                set_event_programme(db, slug, form["programme"])
             event = events_domain.update_event(db, slug, slug=form.get("slug", slug).strip(),
                                                confirm_mode="confirm_mode" in form, **changes)
         except events_domain.NeedsConfirmation as exc:
@@ -93,14 +105,16 @@ def edit_event(slug):
             return redirect(url_for("admin.event", slug=event["slug"]))
     return render_template("admin/event_form.html", event=event, form=form,
                            activity=events_domain.activity(db, event),
-                           needs_confirmation=needs_confirmation)
+                           needs_confirmation=needs_confirmation, programmes=list_programmes(db),
+                           programme_locked=programme_locked(db, event))
 
 
 def _event_values(event):
     return {"name": event["name"], "slug": event["slug"], "venue": event["venue"],
             "starts": wall_clock(event, event["starts_at"]),
             "ends": wall_clock(event, event["ends_at"]), "timezone": event["timezone"],
-            "mode": event["exchange_mode"], "grace_minutes": event["grace_minutes"]}
+            "mode": event["exchange_mode"], "grace_minutes": event["grace_minutes"],
+            "programme": (programme_of(get_db(), event) or {}).get("slug", "")}
 
 
 def _confirmed(event):

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import shutil
 import time
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def import_upload(slug):
         return render_template("admin/import.html", event=event)
     upload = request.files.get("file")
     data = upload.read() if upload else b""
-    return _preview(event, data, _keep_upload(data), mapping=None)
+    return _preview(event, data, keep_upload(data), mapping=None)
 
 
 @bp.post("/events/<slug>/import/check")
@@ -33,7 +34,7 @@ def import_upload(slug):
 def import_check(slug):
     """Check the waiting file again with the columns mapped as the organiser chose."""
     event = get_event(get_db(), slug)
-    path = _waiting_upload()
+    path = waiting_upload()
     if path is None:
         return _expired(slug)
     return _preview(event, path.read_bytes(), request.form["upload_id"], _mapping_form())
@@ -62,7 +63,7 @@ def _mapping_form():
 @bp.post("/events/<slug>/import/confirm")
 @organiser_only
 def import_confirm(slug):
-    path = _waiting_upload()
+    path = waiting_upload()
     if path is None:
         return _expired(slug)
     try:
@@ -88,25 +89,34 @@ def _expired(slug):
     return redirect(url_for("admin.import_upload", slug=slug))
 
 
-def _keep_upload(data):
-    """Park the checked file until the organiser confirms; only this session may use it."""
+def keep_upload(content, suffix="csv"):
+    """Park the file (bytes, or an upload's stream) until the organiser confirms; only this
+    session may use it. Returns its id."""
     upload_id = secrets.token_urlsafe(16)
     folder = Path(current_app.instance_path) / "uploads"
     folder.mkdir(mode=0o700, exist_ok=True)
-    for old in folder.glob("*.csv"):  # previews nobody confirmed
+    for old in folder.glob(f"*.{suffix}"):  # previews nobody confirmed
         if time.time() - old.stat().st_mtime > UPLOAD_MAX_AGE_SECONDS:
             old.unlink(missing_ok=True)
-    # The attendee list (names, addresses) is readable by the service's user only.
-    with os.fdopen(os.open(folder / f"{upload_id}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
-        f.write(data)
-    session["import_upload"] = upload_id
+    # The attendee list (names, addresses), the photos: readable by the service's user only.
+    with os.fdopen(os.open(folder / f"{upload_id}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                   "wb") as f:
+        if isinstance(content, bytes):
+            f.write(content)
+        else:
+            shutil.copyfileobj(content, f)
+    session[f"{suffix}_upload"] = upload_id
     return upload_id
 
 
-def _waiting_upload():
+def waiting_upload(suffix="csv"):
     """The file this session uploaded, while it is still there."""
     upload_id = request.form.get("upload_id", "")
-    if not upload_id or upload_id != session.get("import_upload"):
+    if not upload_id or upload_id != session.get(f"{suffix}_upload"):
         return None
-    path = Path(current_app.instance_path) / "uploads" / f"{upload_id}.csv"
+    path = upload_path(upload_id, suffix)
     return path if path.exists() else None
+
+
+def upload_path(upload_id, suffix):
+    return Path(current_app.instance_path) / "uploads" / f"{upload_id}.{suffix}"

@@ -12,6 +12,7 @@ export const state = {
   syncing: false,
   camera: null,         // { stream, timer, detector }
   pairing: null,        // pair mode: null when off, else { first: code or null, at }
+  headshots: null,      // headshot mode: null when off, else the booth (headshot.js)
   activationTimer: null,
 };
 
@@ -31,9 +32,9 @@ export function setOnline(online) {
   listeners.forEach((listener) => listener(online));
 }
 
-export async function api(path, options = {}) {
+export async function api(path, { timeout = REQUEST_TIMEOUT_MS, ...options } = {}) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  const timer = setTimeout(() => controller.abort(), timeout);
   const headers = { Authorization: `Bearer ${state.token}`, ...(options.headers || {}) };
   let body = options.body;
   if (body && !(body instanceof Blob)) {

@@ -5,6 +5,7 @@
 
 import { $, api, state } from "./api.js";
 import { toggleCamera } from "./camera.js";
+import { wireHeadshots } from "./headshot.js";
 import { checkHealth, startSyncing } from "./queue.js";
 import { focusScan, onScanKey, onSearchInput, togglePairing } from "./scanner.js";
 import { closePanels, hideActivation, hideFeedback, openPanel, submitWalkIn } from "./screen.js";
@@ -76,6 +77,7 @@ function wire() {
   document.querySelectorAll("[data-close]").forEach((b) => b.addEventListener("click", closePanels));
   $("camera-button").addEventListener("click", toggleCamera);
   $("pair-button").addEventListener("click", togglePairing);
+  wireHeadshots();
   $("feedback").addEventListener("click", (event) => { if (event.target.id !== "reprint-button") hideFeedback(); });
   // The next person starting (any key, any touch) takes the last person's phone QR away.
   document.addEventListener("keydown", hideActivation, true);

@@ -2,6 +2,7 @@
 // or a name typed into the search. Each ends in one kiosk write, sent now or queued.
 
 import { $, Offline, api, eventPath, newNonce, state } from "./api.js";
+import { headshotScan } from "./headshot.js";
 import { enqueue } from "./queue.js";
 import { closePanels, feedback, hideActivation, showActivation, showAnswer, timeOf } from "./screen.js";
 
@@ -25,7 +26,8 @@ export function handleScan(text) {
   if (text.toUpperCase() === state.lastScan.text && now - state.lastScan.at < REPEAT_IGNORE_MS) return;
   state.lastScan = { text: text.toUpperCase(), at: now };
   hideActivation();  // the next person has started
-  if (state.pairing) pairScan(text, now);
+  if (state.headshots) headshotScan(text);
+  else if (state.pairing) pairScan(text, now);
   else checkIn({ code: text, activate: true });
 }
 
