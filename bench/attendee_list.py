@@ -11,13 +11,12 @@ import random
 import re
 import tempfile
 import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from statistics import median, quantiles
 
-from common import machine
+from common import get_timings, machine
 from waitress.server import create_server
 
 from kiosk import create_app
@@ -75,17 +74,6 @@ def logged_in_opener(base):
     return opener
 
 
-def timings(opener, url):
-    samples = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        with opener.open(url) as response:
-            body = response.read()
-            assert response.status == 200, url
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples, body
-
-
 def main():
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
@@ -96,12 +84,12 @@ def main():
         threading.Thread(target=server.run, daemon=True).start()
         try:
             opener = logged_in_opener(base)
-            baseline = median(timings(opener, f"{base}/healthz")[0])
+            baseline = median(get_timings(opener, f"{base}/healthz", REPEATS)[0])
             cases = [(f, s, "") for f in FILTERS for s in SORTS] + [("all", "name", "org 12")]
             results = []
             for status, sort, search in cases:
                 query = urllib.parse.urlencode({"status": status, "sort": sort, "q": search})
-                samples, body = timings(opener, f"{base}/admin/events/bench/attendees?{query}")
+                samples, body = get_timings(opener, f"{base}/admin/events/bench/attendees?{query}", REPEATS)
                 rows = body.count(b"<tr class=")
                 results.append((status, sort, search, median(samples),
                                 quantiles(samples, n=20)[-1], rows))

@@ -22,13 +22,27 @@ def machine():
     except OSError:
         pass
     return (f"machine: {platform.machine()} {model}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
+            f"load average {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)")
 
 
 def timed(fn):
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
+
+
+def get_timings(opener, url, repeats):
+    """GET `url` `repeats` times through `opener` (a urllib opener holding a session):
+    ([milliseconds each], the last body)."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        with opener.open(url) as response:
+            body = response.read()
+            assert response.status == 200, url
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples, body
 
 
 def wait_until_up(process, port, what):

@@ -13,12 +13,12 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .attendees import (OPT_IN_FIELDS, clean_attendee, clean_text, consent_changed,
-                        event_defaults, insert_attendees, new_attendee_row)
+from .attendees import (CONSENT_FIELDS, OPT_IN_FIELDS, clean_attendee, clean_text, consent_changed,
+                        insert_attendees, new_attendee_row)
 from .db import now, query, write
 from .errors import Invalid
 from .events import get_event
-from .people import programme_person_rows
+from .people import email_key, programme_person_rows
 
 # Header spellings seen in real exports (Eventbrite, pretix, Tito, Luma, Google Forms,
 # Microsoft Forms, spreadsheets), normalised: lower case, letters and digits only, and
@@ -137,7 +137,9 @@ def import_attendees(db, event_slug, data, *, dry_run=False, mapping=None):
     columns, ignored = map_columns(header, records, mapping)
     problems, warnings, rows = [], [], []
     seen_emails = {}
-    defaults = event_defaults(event)
+    # Blank consent cells stay blank here: a new attendee gets the event's defaults
+    # (new_attendee_row), someone already registered keeps their choice (keep_choices).
+    defaults = {}
     for line, cells in records:  # in file order, so problems come out by line
         values = row_values(cells, columns)
         record, row_problems = clean_attendee(values, defaults)
@@ -148,7 +150,7 @@ def import_attendees(db, event_slug, data, *, dry_run=False, mapping=None):
                                 f"left out: {clean_text(values.get(field_name, ''))!r}")
                 record[field_name] = ""
         row_problems = [p for p in row_problems if p[0] not in OPTIONAL_FIELDS]
-        key = record["email"].lower()
+        key = email_key(record["email"])
         if key and key in seen_emails:
             row_problems.append(("email", f"{record['email']} is also on line {seen_emails[key]}"))
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
@@ -323,21 +325,21 @@ def split_full_name(name):
 def _plan(db, event, rows, result):
     """Sort rows into new, updated and unchanged people; return the rows to insert and update."""
     existing = {
-        row["email"].lower(): row
+        email_key(row["email"]): row
         for row in query(db, "SELECT * FROM attendees WHERE event_id = ?", [event["id"]])
     }
     joining = programme_person_rows(db, event)
     stamp = now()
     inserts, updates = [], []
     for line, record in rows:
-        current = existing.get(record["email"].lower())
+        current = existing.get(email_key(record["email"]))
         if current is None:
-            person_row = joining.get(record["email"].casefold())
+            person_row = joining.get(email_key(record["email"]))
             inserts.append(new_attendee_row(event, record, "import", stamp, person_row))
             status = "new"
             result.rows.append((line, record, status))
             continue
-        record = keep_opt_ins(current, record)
+        record = keep_choices(current, record)
         if any(current[k] != v for k, v in record.items()):
             changed = consent_changed(current, record)
             updates.append(
@@ -358,9 +360,10 @@ def _plan(db, event, rows, result):
     return inserts, updates
 
 
-def keep_opt_ins(current, record):
-    """A blank opt-in cell keeps the attendee's own choice."""
-    return {**{field: current[field] for field in OPT_IN_FIELDS}, **record}
+def keep_choices(current, record):
+    """A blank consent cell keeps the attendee's choice (made on /me, perhaps): an organiser's
+    re-import never resets it to the event's default."""
+    return {**{field: current[field] for field in CONSENT_FIELDS + OPT_IN_FIELDS}, **record}
 
 
 def _write(db, event, inserts, updates):

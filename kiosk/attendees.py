@@ -11,7 +11,7 @@ from .codes import new_badge_code, new_private_key
 from .db import now, query, write
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import get_event
-from .people import add_person, joining_row, programme_person_row, registration_at
+from .people import add_person, email_key, joining_row, programme_person_row, registration_at
 from .phones import end_all_sessions, extend_sessions
 
 TEXT_LIMITS = {
@@ -163,7 +163,8 @@ def new_attendee_row(event, record, source, stamp, person_row=None):
         if consent_changed(person_row, row):
             row.update(consent_at=stamp, consent_source=source)
     else:
-        row = {**{field: 0 for field in OPT_IN_FIELDS}, **record, "person_id": None,
+        defaults = {field: int(value) for field, value in event_defaults(event).items()}
+        row = {**defaults, **{field: 0 for field in OPT_IN_FIELDS}, **record, "person_id": None,
                "code": new_badge_code(), "private_key": new_private_key(),
                "consent_at": stamp, "consent_source": source}
     return {**row, "event_id": event["id"], "created_at": stamp, "updated_at": stamp}
@@ -205,7 +206,7 @@ def update_attendee(db, event_slug, attendee_id, values, source="organiser", *, 
     record = _require_clean(values, event)
     with write(db):
         current = get_attendee(db, event, attendee_id)
-        if not may_change_email and record["email"].casefold() != current["email"].casefold():
+        if not may_change_email and email_key(record["email"]) != email_key(current["email"]):
             raise Forbidden("only an organiser can change an attendee's email: it is where their "
                             "private link is sent")
         other = _find_id_by_email(db, event, record["email"])

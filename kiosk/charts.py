@@ -54,3 +54,14 @@ def network_picture(network, size=640):
         "edges": [(*position[a], *position[b]) for a, b in network["edges"]],
         "legend": legend,
     }
+
+
+
+def heat(count, top):
+    """A heat-map cell's (background, text colour): white for none, then from a pale to a
+    deep blue as `count` nears `top` (the faintest cell that holds anything still shows)."""
+    if not count or not top:
+        return "#ffffff", "#5d6679"
+    share = 0.15 + 0.85 * count / top
+    red, green, blue = (round(255 - (255 - full) * share) for full in (0x1f, 0x3a, 0x93))
+    return f"rgb({red}, {green}, {blue})", "#ffffff" if share > 0.55 else "#1d2433"

@@ -127,9 +127,12 @@ def _moment(at):
 
 def _check_in(db, event, code, attendee, workshop, moment, kiosk, by_search):
     """The answer to a scan of `code`, whose holder (or None) was read before the write lock."""
+    registered_here = False
     if attendee is None:
         # Under the lock, so that two doors register a returning person once.
-        attendee = badge_holder(db, event, code) or returning_person(db, event, code, is_open(event, moment))
+        attendee = badge_holder(db, event, code)
+        registered_here = attendee is None
+        attendee = attendee or returning_person(db, event, code, is_open(event, moment))
     if attendee is None:
         return Answer(404, "unknown", "Unknown badge: this code is not one of this event's badges.")
     person = public_person(attendee)
@@ -148,7 +151,7 @@ def _check_in(db, event, code, attendee, workshop, moment, kiosk, by_search):
     slug = workshop["slug"] if workshop else ""
     if first:
         return Answer(201, "checked_in", f"Welcome to {where}, {attendee['first_name']}!",
-                      attendee=person, checked_in_at=at, workshop=slug)
+                      attendee=person, checked_in_at=at, workshop=slug, registered_here=registered_here)
     return Answer(200, "already_checked_in",
                   f"{attendee['first_name']} was already checked in to {where}.",
                   attendee=person, checked_in_at=at, workshop=slug)

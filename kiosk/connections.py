@@ -20,7 +20,9 @@ from .events import get_event, get_workshop, local_iso
 from .kiosks import kiosk_event
 from .nonces import Answer, answered, check_nonce, replayed
 
-TAGS = ("follow up", "mentor", "research", "job")
+TAGS = ("follow up", "mentor", "research", "job")  # the quick tags a person ticks
+FOLLOW_UP, FOLLOWED_UP = "follow up", "followed up"
+MARKS = (FOLLOWED_UP,)  # kept in the same column, set by their own button, not a tick box
 NOTE_LIMIT = 1000
 CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest", "share_photo")
 
@@ -30,7 +32,7 @@ def attendee_by_code(db, event, code_text):
 
 
 def clean_tags(tags):
-    chosen = [tag for tag in TAGS if tag in set(tags or ())]
+    chosen = [tag for tag in TAGS + MARKS if tag in set(tags or ())]
     return ",".join(chosen)
 
 
@@ -145,29 +147,66 @@ def contact_fields(other):
 
 
 def people_met(db, me):
-    """The people `me` met, newest first: those they saved and, in a mutual event,
-    those who saved them. Notes and tags are only ever the reader's own."""
-    event = query(db, "SELECT * FROM events WHERE id = ?", [me["event_id"]])[0]
-    other = """o.id AS other_id, o.first_name, o.last_name, o.role, o.organisation, o.pronouns, o.code,
-               o.email, o.share_email, o.linkedin_url, o.share_linkedin, o.share_photo, o.has_photo"""
+    """The people `me` (one registration) met at its event, newest first: those they
+    saved and, in a mutual event, those who saved them. Notes and tags are only ever
+    the reader's own."""
+    return contacts(db, me["person_id"], registration_id=me["id"])
+
+
+# What a contact row carries: the other person (what they share is filtered by
+# contact_fields), the meeting, and the event it was at.
+_CONTACT_COLUMNS = """o.id AS other_id, o.person_id AS other_person_id, o.first_name, o.last_name, o.role,
+    o.organisation, o.pronouns, o.code, o.email, o.share_email, o.linkedin_url, o.share_linkedin,
+    o.share_photo, o.has_photo, c.id AS connection_id, c.at, c.via, w.title AS workshop,
+    e.id AS event_id, e.slug AS event_slug, e.name AS event_name, e.starts_at AS event_starts_at,
+    e.timezone AS event_timezone"""
+
+
+def contacts(db, person_id, *, registration_id=None, connection_id=None):
+    """Everyone a person met, over all their registrations (a programme's events), or one
+    registration's: a row per meeting, newest event first, newest meeting first within it.
+    Each event's exchange mode decides whether people who saved them count. One query,
+    whatever the number of contacts or events; CROSS JOIN keeps SQLite starting from the
+    person's registrations (by index) rather than scanning every connection.
+    `connection_id`: that one meeting only (a list of one, or empty)."""
+    only = "AND a.id = :registration" if registration_id is not None else ""
+    one = "AND c.id = :connection" if connection_id is not None else ""
     sql = f"""
-        SELECT c.id AS connection_id, c.at, c.note, c.tags, c.via, w.title AS workshop, {other}, 1 AS mine
-        FROM connections c JOIN attendees o ON o.id = c.scanned_id
+        WITH mine AS (SELECT a.id, a.event_id, ev.exchange_mode FROM attendees a
+                      JOIN events ev ON ev.id = a.event_id WHERE a.person_id = :person {only})
+        SELECT {_CONTACT_COLUMNS}, c.note, c.tags, 1 AS mine
+        FROM mine m CROSS JOIN connections c ON c.event_id = m.event_id AND c.scanner_id = m.id
+        JOIN attendees o ON o.id = c.scanned_id JOIN events e ON e.id = c.event_id
         LEFT JOIN workshops w ON w.id = c.workshop_id
-        WHERE c.scanner_id = :me AND o.revoked_at IS NULL"""
-    if event["exchange_mode"] == "mutual":
-        sql += f"""
+        WHERE o.revoked_at IS NULL {one}
         UNION ALL
-        SELECT c.id, c.at, '' AS note, '' AS tags, c.via, w.title AS workshop, {other}, 0 AS mine
-        FROM connections c JOIN attendees o ON o.id = c.scanner_id
+        SELECT {_CONTACT_COLUMNS}, '' AS note, '' AS tags, 0 AS mine
+        FROM mine m CROSS JOIN connections c ON c.scanned_id = m.id
+        JOIN attendees o ON o.id = c.scanner_id JOIN events e ON e.id = c.event_id
         LEFT JOIN workshops w ON w.id = c.workshop_id
-        WHERE c.scanned_id = :me AND c.hidden_by_scanned = 0 AND o.revoked_at IS NULL AND NOT EXISTS (
-            SELECT 1 FROM connections back WHERE back.scanner_id = :me AND back.scanned_id = c.scanner_id)"""
-    rows = query(db, f"SELECT * FROM ({sql}) ORDER BY at DESC, connection_id DESC", {"me": me["id"]})
-    return [{**contact_fields(r), "other_id": r["other_id"], "connection_id": r["connection_id"],
-             "at": r["at"], "note": r["note"],
-             "tags": [t for t in r["tags"].split(",") if t], "workshop": r["workshop"] or "",
-             "via": r["via"], "mine": bool(r["mine"])} for r in rows]
+        WHERE m.exchange_mode = 'mutual' AND c.hidden_by_scanned = 0 AND o.revoked_at IS NULL {one}
+          AND NOT EXISTS (SELECT 1 FROM connections back WHERE back.event_id = m.event_id
+                          AND back.scanner_id = m.id AND back.scanned_id = c.scanner_id)
+        ORDER BY event_starts_at DESC, event_id DESC, at DESC, connection_id DESC"""
+    params = {"person": person_id, "registration": registration_id, "connection": connection_id}
+    return [_contact(r) for r in query(db, sql, params)]
+
+
+def meeting(db, me, connection_id):
+    """One meeting on the list of `me`'s person (any event of their programme), or NotFound."""
+    found = contacts(db, me["person_id"], connection_id=connection_id)
+    if not found:
+        raise NotFound("no such connection of yours")
+    return found[0]
+
+
+def _contact(r):
+    return {**contact_fields(r), "other_id": r["other_id"], "other_person_id": r["other_person_id"],
+            "connection_id": r["connection_id"], "at": r["at"], "note": r["note"],
+            "tags": [t for t in r["tags"].split(",") if t], "workshop": r["workshop"] or "",
+            "via": r["via"], "mine": bool(r["mine"]),
+            "event": {"id": r["event_id"], "slug": r["event_slug"], "name": r["event_name"],
+                      "starts_at": r["event_starts_at"], "timezone": r["event_timezone"]}}
 
 
 def met_pairs(db, event):
@@ -197,14 +236,15 @@ def saved(db, me, scanned):
 
 
 def contact_of(db, me, connection_id):
-    """The other person of one of `me`'s connections, or NotFound. In a one-way event
-    only the scanner's: the scanned person must not learn who saved them."""
-    rows = query(db, """SELECT o.id, o.first_name, o.last_name FROM connections c
+    """The other person of one of `me`'s connections (at any event of their programme),
+    with `mine_id`, `me`'s registration there; or NotFound. In a one-way event only the
+    scanner's: the scanned person must not learn who saved them."""
+    rows = query(db, """SELECT o.id, o.first_name, o.last_name, m.id AS mine_id FROM connections c
                         JOIN events e ON e.id = c.event_id
-                        JOIN attendees o ON o.id = CASE WHEN c.scanner_id = :me THEN c.scanned_id ELSE c.scanner_id END
-                        WHERE c.id = :id AND (c.scanner_id = :me
-                                              OR (c.scanned_id = :me AND e.exchange_mode = 'mutual'))""",
-                 {"me": me["id"], "id": connection_id})
+                        JOIN attendees m ON m.id IN (c.scanner_id, c.scanned_id) AND m.person_id = :person
+                        JOIN attendees o ON o.id = CASE WHEN c.scanner_id = m.id THEN c.scanned_id ELSE c.scanner_id END
+                        WHERE c.id = :id AND (c.scanner_id = m.id OR e.exchange_mode = 'mutual')""",
+                 {"person": me["person_id"], "id": connection_id})
     if not rows:
         raise NotFound("no such connection of yours")
     return rows[0]
@@ -214,27 +254,43 @@ def saved_me_count(db, me):
     return db.execute("SELECT count(*) FROM connections WHERE scanned_id = ?", [me["id"]]).fetchone()[0]
 
 
+def _own_tags(db, me, connection_id):
+    """The tags on a connection `me` (any registration of theirs) recorded, or NotFound."""
+    row = db.execute("""SELECT tags FROM connections WHERE id = ?
+                        AND scanner_id IN (SELECT id FROM attendees WHERE person_id = ?)""",
+                     [connection_id, me["person_id"]]).fetchone()
+    if row is None:
+        raise NotFound("no such connection of yours")
+    return {tag for tag in row[0].split(",") if tag}
+
+
 def edit_note(db, me, connection_id, note, tags=()):
-    """Change the note and tags on a connection `me` recorded."""
+    """Change the note and quick tags on a connection `me` recorded, at any event of
+    their programme; the followed-up mark stays as it was."""
     note = " ".join(str(note or "").split())
     if len(note) > NOTE_LIMIT:
         raise Invalid(f"the note is longer than {NOTE_LIMIT} characters")
     with write(db):
-        changed = db.execute(
-            "UPDATE connections SET note = ?, tags = ? WHERE id = ? AND scanner_id = ?",
-            [note, clean_tags(tags), connection_id, me["id"]],
-        ).rowcount
-    if not changed:
-        raise NotFound("no such connection of yours")
+        kept = _own_tags(db, me, connection_id) & set(MARKS)
+        db.execute("UPDATE connections SET note = ?, tags = ? WHERE id = ?",
+                   [note, clean_tags(set(tags or ()) & set(TAGS) | kept), connection_id])
+
+
+def mark_followed_up(db, me, connection_id, done=True):
+    """Mark (or unmark) a contact `me` recorded as followed up: digests stop reminding."""
+    with write(db):
+        tags = _own_tags(db, me, connection_id)
+        tags = tags | {FOLLOWED_UP} if done else tags - {FOLLOWED_UP}
+        db.execute("UPDATE connections SET tags = ? WHERE id = ?", [clean_tags(tags), connection_id])
 
 
 def remove(db, me, connection_id):
     """Take the other person of this connection out of `me`'s list (and so `me`'s digest
-    and contacts): `me`'s own record of them is deleted; a record they made of `me` is
-    only hidden from `me`, their note and their list untouched. Returns the contact."""
+    and contacts): `me`'s own record of them at that event is deleted; a record they made
+    of `me` is only hidden from `me`, their note and their list untouched. Returns the contact."""
     with write(db):
         contact = contact_of(db, me, connection_id)
-        pair = {"me": me["id"], "other": contact["id"]}
+        pair = {"me": contact["mine_id"], "other": contact["id"]}
         db.execute("DELETE FROM connections WHERE scanner_id = :me AND scanned_id = :other", pair)
         db.execute("UPDATE connections SET hidden_by_scanned = 1 WHERE scanner_id = :other AND scanned_id = :me",
                    pair)
@@ -256,19 +312,32 @@ def set_choices(db, me, *, share_email, share_linkedin, allow_scan, allow_sugges
 
 
 def leaderboard(db, event_slug, limit=10):
-    """Super connectors: most distinct people met (either direction), opted-out people left out."""
+    """Super connectors: most distinct people met (either direction), counted as persons
+    over the whole programme when the event is in one (a person met at two events counts
+    once); people who opted out (a programme-wide choice) or whose badge is revoked are
+    left out. Each row: person_id, first_name, last_name, organisation, people."""
     event = get_event(db, event_slug)
+    where, params = connection_scope(event)
     return query(
         db,
-        """SELECT a.first_name, a.last_name, a.organisation, count(DISTINCT other) AS people
-           FROM (SELECT scanner_id AS me, scanned_id AS other FROM connections WHERE event_id = :e
-                 UNION ALL
-                 SELECT scanned_id, scanner_id FROM connections WHERE event_id = :e) pairs
-           JOIN attendees a ON a.id = pairs.me
-           WHERE a.leaderboard_opt_out = 0 AND a.revoked_at IS NULL
-           GROUP BY a.id ORDER BY people DESC, a.last_name, a.first_name LIMIT :limit""",
-        {"e": event["id"], "limit": limit},
+        f"""WITH pairs AS (SELECT scanner_id AS me, scanned_id AS other FROM connections c WHERE {where}
+                           UNION ALL
+                           SELECT scanned_id, scanner_id FROM connections c WHERE {where})
+            SELECT a.person_id, a.first_name, a.last_name, a.organisation, count(DISTINCT o.person_id) AS people
+            FROM pairs JOIN attendees a ON a.id = pairs.me JOIN attendees o ON o.id = pairs.other
+            WHERE a.leaderboard_opt_out = 0 AND a.revoked_at IS NULL
+            GROUP BY a.person_id ORDER BY people DESC, a.last_name, a.first_name LIMIT :limit""",
+        {**params, "limit": limit},
     )
+
+
+def connection_scope(event):
+    """(SQL condition on connections `c`, params): the event's programme's connections when
+    it is in one, else the event's own."""
+    if event.get("programme_id"):
+        return ("c.event_id IN (SELECT id FROM events WHERE programme_id = :programme)",
+                {"programme": event["programme_id"]})
+    return "c.event_id = :event", {"event": event["id"]}
 
 
 def insight(db, event_slug):

@@ -24,9 +24,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from badges import DEFAULT_LAYOUT
 
-from . import headshots
+from . import headshots, network
 from .badge_printing import badge_pdf
-from .connections import people_met
+from .connections import FOLLOW_UP, people_met
 from .db import now, query, write
 from .errors import NotFound
 from .events import local_time, zone
@@ -34,7 +34,6 @@ from .mail import Envelope
 from .people import rows_for_code
 from .vcard import vcards
 
-FOLLOW_UP = "follow up"  # the tag that puts a contact first in the digest
 MAIL_PHOTOS = 40  # at most 40 x 2 x 40 KB of photos in a message, about 4 MB once in base64
 
 
@@ -79,6 +78,10 @@ def build(db, event, kind, person, *, contacts=None, message_id=None, to=None, a
             context["reachable"] = reachable(db, person)
             subject = f"People you could still reach from {event['name']}"
             template = "reach_out"
+        if people and kind == "digest":
+            context["network"], context["reminders"] = network_so_far(db, event, person, with_notes=with_notes)
+            met_here = {p["other_person_id"] for p in people}
+            people = people + [n for n in context["network"] if n["other_person_id"] not in met_here]
         if people:
             attachments.append((vcards(people, event).encode("utf-8"), "text", "vcard", "contacts.vcf"))
     recipient = to or (f"{person['first_name']} {person['last_name']}".strip(), person["email"])
@@ -106,6 +109,20 @@ def digest_people(db, event, person, contacts=None, *, with_notes=True):
     for p in people:
         p["mailto"] = follow_up_mailto(event, person, p) if p["email"] else ""
     return people
+
+
+def network_so_far(db, event, person, *, with_notes=True):
+    """For a digest of an event in a programme: (the people met at its earlier events, once
+    each with `meetings`; those of them tagged "follow up" and not yet marked followed up,
+    each with a mailto naming where they met). Without notes: no notes and no reminders
+    (tags are the attendee's own)."""
+    earlier = network.earlier(db, person, event)
+    if not with_notes:
+        return network.one_per_person([{**m, "note": "", "tags": []} for m in earlier]), []
+    reminders = network.still_to_follow_up(earlier)
+    for p in reminders:
+        p["mailto"] = follow_up_mailto(p["event"], person, p) if p["email"] else ""
+    return network.one_per_person(earlier), reminders
 
 
 def with_photos(db, people):

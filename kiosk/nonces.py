@@ -29,6 +29,10 @@ class Answer:
     attendee: dict = field(default_factory=dict)
     checked_in_at: str = ""
     workshop: str = ""
+    # Registered by this very scan (a programme's person at a door of an event they had not
+    # registered for): the code proves nothing about who holds it, so no phone QR. Never sent.
+    registered_here: bool = False
+    replay: bool = False  # the stored first answer to a nonce seen before; never a new QR
 
     def body(self):
         fields = {"result": self.result, "message": self.message, "attendee": self.attendee,
@@ -54,7 +58,7 @@ def replayed(db, nonce, kiosk):
     if row is None:
         return None
     body = json.loads(row[1])
-    return Answer(status=row[0], **body)
+    return Answer(status=row[0], replay=True, **body)
 
 
 class AnsweredMeanwhile(Exception):

@@ -8,6 +8,7 @@ codes and keys a person held before their events joined a programme stay valid a
 aliases (`person_aliases`): a badge already printed or a link already mailed still works.
 """
 
+import string
 from datetime import datetime, timedelta, timezone
 
 from .db import query
@@ -21,17 +22,26 @@ SHARED_FIELDS = (
     "leaderboard_opt_out", "mail_opt_out_at", "badge_printed_at", "print_count",
 )
 REGISTRATION = "a.*, e.slug AS event_slug"
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 # Choices every event sets a default for: a later event's default never overrides the person's.
 OPT_OUT_CONSENTS = ("share_email", "share_linkedin", "allow_scan")
 
 
+def email_key(email):
+    """When two addresses are the same person: equal once ASCII letters are lower-cased, as
+    SQLite's NOCASE compares them (the email columns' collation). Nothing else is folded:
+    straße@ and strasse@, or É@ and é@, may well be two mailboxes, so two people."""
+    return email.translate(_ASCII_LOWER)
+
+
 def person_id_for(db, kind, value):
     """The person holding a badge code (kind "code") or private key (kind "key"), now or
-    before their events joined a programme; None when nobody does."""
+    before their events joined a programme, or who held a lost badge's code (kind
+    "retired"); None when nobody does."""
     if not value:
         return None
-    column = {"code": "code", "key": "private_key"}[kind]
-    row = db.execute(f"SELECT id FROM people WHERE {column} = ?", [value]).fetchone()
+    column = {"code": "code", "key": "private_key", "retired": None}[kind]
+    row = db.execute(f"SELECT id FROM people WHERE {column} = ?", [value]).fetchone() if column else None
     if row is None:
         row = db.execute("SELECT person_id FROM person_aliases WHERE kind = ? AND value = ?",
                          [kind, value]).fetchone()
@@ -78,13 +88,13 @@ def pick_current(rows, moment=None):
 
 def programme_person_rows(db, event):
     """For an event in a programme: a row of each person registered at its other events,
-    by case-folded email (what a new registration there joins). {} for a standalone event."""
+    by `email_key` (what a new registration there joins). {} for a standalone event."""
     if not event.get("programme_id"):
         return {}
     rows = query(db, """SELECT a.* FROM attendees a JOIN events e ON e.id = a.event_id
                         WHERE e.programme_id = ? AND a.event_id != ?
                         GROUP BY a.person_id""", [event["programme_id"], event["id"]])
-    return {row["email"].casefold(): row for row in rows}
+    return {email_key(row["email"]): row for row in rows}
 
 
 def programme_person_row(db, event, email):
@@ -119,8 +129,9 @@ def add_person(db, programme_id, row):
 
 
 def rows_for_code(db, code, columns="*"):
-    """Every row of the person a badge code names (any event), current code or alias."""
-    person_id = person_id_for(db, "code", code)
+    """Every row of the person a code names (any event): their badge's, an alias, or a code
+    retired since (a lost badge still names its owner in mail sent before)."""
+    person_id = person_id_for(db, "code", code) or person_id_for(db, "retired", code)
     if person_id is None:
         return []
     return query(db, f"SELECT {columns} FROM attendees WHERE person_id = ? ORDER BY id", [person_id])

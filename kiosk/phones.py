@@ -97,9 +97,10 @@ def end_session(db, attendee, session_id):
 
 def end_all_sessions(db, attendee_id):
     """Every phone the attendee's identity is open on (a replaced link, a revoked badge),
-    at any event of their programme."""
+    at any event of their programme, and every kiosk QR not yet used to open it."""
     db.execute(f"UPDATE attendee_sessions SET ended_at = ? WHERE attendee_id IN {_ROWS_OF_PERSON} "
                "AND ended_at IS NULL", [now(), attendee_id])
+    db.execute(f"DELETE FROM activations WHERE attendee_id IN {_ROWS_OF_PERSON}", [attendee_id])
 
 
 # The rows of the person an attendee row belongs to (one per event of their programme).
@@ -110,15 +111,16 @@ _ROWS_OF_PERSON = "(SELECT id FROM attendees WHERE person_id = (SELECT person_id
 
 def issue_activation(db, kiosk, code):
     """A one-time token for the QR a kiosk shows right after a badge scan of `code`; None
-    when the person was checked in from a self-service name search (the badge printed
-    for them then proves nothing: anyone can type a name)."""
+    when the person was ever checked in from a self-service name search, at any event of
+    their programme (the badge printed for them then proves nothing: anyone can type a name)."""
     token = "a" + secrets.token_urlsafe(24)
     expires = datetime.now(timezone.utc) + timedelta(seconds=ACTIVATION_SECONDS)
     with write(db):
         attendee_id = db.execute(
             """SELECT a.id FROM attendees a
                WHERE a.event_id = (SELECT event_id FROM kiosks WHERE id = ?) AND a.code = ? AND NOT EXISTS
-               (SELECT 1 FROM checkins c WHERE c.attendee_id = a.id AND c.by_search)""",
+               (SELECT 1 FROM checkins c JOIN attendees x ON x.id = c.attendee_id
+                WHERE x.person_id = a.person_id AND c.by_search)""",
             [kiosk["id"], code]).fetchone()
         if attendee_id is None:
             return None

@@ -24,6 +24,7 @@ from . import headshots
 from .checkins import badge_holder
 from .codes import parse_badge_code
 from .db import query, write
+from .people import email_key
 from .errors import Invalid, KioskError
 from .events import get_event
 
@@ -97,16 +98,16 @@ class _Waiting:
 
 
 def _attendees_by_name(db, event):
-    """{email or badge code, case folded: attendee} for the event."""
+    """{email or badge code, by `email_key` (ASCII letters lower-cased): attendee} for the event."""
     rows = query(db, "SELECT id, person_id, email, code, first_name, last_name FROM attendees WHERE event_id = ?",
                  [event["id"]])
-    return {key: row for row in rows for key in (row["email"].casefold(), row["code"].casefold())}
+    return {key: row for row in rows for key in (email_key(row["email"]), email_key(row["code"]))}
 
 
 def _check(db, event, people, name, read, waiting, originals):
     """None when the file is matched and readable (then it waits, by person), else the reason."""
     stem = PurePosixPath(name).stem.strip()
-    attendee = people.get(stem.casefold())
+    attendee = people.get(email_key(stem))
     if attendee is None and "@" not in stem:
         attendee = badge_holder(db, event, parse_badge_code(stem))  # a code held before a programme
     if attendee is None:

@@ -3,7 +3,7 @@ their whole record; purging a past event's personal data while keeping anonymous
 
 from datetime import datetime, timedelta, timezone
 
-from .connections import people_met
+from .connections import contacts
 from .db import now, query, write
 from .errors import Invalid
 from .headshots import about
@@ -21,7 +21,7 @@ def personal_data(db, attendee, *, for_organiser=False):
     """Everything held about this attendee (their private key aside: they hold it). An
     organiser answering a request gets it without the attendee's notes and tags, which
     only their writer ever sees (the attendee downloads them from their own page)."""
-    people = people_met(db, attendee)
+    people = contacts(db, attendee["person_id"])  # at every event of their programme
     if for_organiser:
         people = [{key: value for key, value in p.items() if key not in ("note", "tags")} for p in people]
     mine = "IN (SELECT id FROM attendees WHERE person_id = ?)"  # every event of their programme
@@ -64,12 +64,19 @@ def delete_attendee(db, attendee, mail_dir=None):
     with write(db):
         sent = _message_ids(db, "attendee_id IN (SELECT id FROM attendees WHERE person_id = "
                                 "(SELECT person_id FROM attendees WHERE id = ?))", attendee["id"])
-        db.execute("DELETE FROM api_replies WHERE body LIKE ?", [f'%"code": "{attendee["code"]}"%'])
+        for code in _codes_of(db, attendee):  # kiosks' stored answers name them by any code they held
+            db.execute("DELETE FROM api_replies WHERE body LIKE ?", [f'%"code": "{code}"%'])
         # The person goes (every event of their programme), and with them each registration.
         db.execute("DELETE FROM people WHERE id = (SELECT person_id FROM attendees WHERE id = ?)",
                    [attendee["id"]])
     if mail_dir:
         forget_saved(mail_dir, sent)
+
+
+def _codes_of(db, attendee):
+    return [attendee["code"]] + [row[0] for row in db.execute(
+        "SELECT value FROM person_aliases WHERE kind IN ('code', 'retired') AND person_id = ?",
+        [attendee["person_id"]])]
 
 
 def _message_ids(db, where, value):

@@ -84,26 +84,58 @@ def _join(db, programme_id, row):
     if not found:
         db.execute("UPDATE people SET programme_id = ? WHERE id = ?", [programme_id, row["person_id"]])
         return
-    person = found[0]
+    person, old_person = found[0], row["person_id"]
+    chosen, aliases = _merged(person, row)
+    row_photo = _row_photo_wins(db, person, row)
+    # The row becomes the person's; its own person goes (their code and key stay valid here).
+    db.execute("UPDATE person_aliases SET person_id = ? WHERE person_id = ?", [person["person_id"], old_person])
+    if row_photo:
+        db.execute("DELETE FROM headshots WHERE person_id = ?", [person["person_id"]])
+    db.execute("UPDATE OR IGNORE headshots SET person_id = ? WHERE person_id = ?", [person["person_id"], old_person])
+    db.execute("UPDATE attendees SET person_id = ? WHERE id = ?", [person["person_id"], row["id"]])
+    db.execute("DELETE FROM people WHERE id = ?", [old_person])
+    if chosen["code"] != person["code"]:  # the programme's badge was the lost one
+        db.execute("UPDATE person_aliases SET kind = 'retired' WHERE kind = 'code' AND person_id = ?",
+                   [person["person_id"]])
+    db.conn.executemany("INSERT OR IGNORE INTO person_aliases (kind, value, person_id) VALUES (?, ?, ?)",
+                        [(kind, value, person["person_id"]) for kind, value in aliases])
+    sets = ", ".join(f"{field} = :{field}" for field in chosen)
+    db.execute(f"UPDATE attendees SET {sets} WHERE id = :id", {**chosen, "id": row["id"]})
+    photo = row["photo"] if row_photo else person["photo"]
+    db.execute("UPDATE attendees SET photo = ? WHERE person_id = ? AND photo IS NOT ?",
+               [photo, person["person_id"], photo])
+
+
+def _merged(person, row):
+    """What the person is after `row` joins them: (shared fields, aliases to keep)."""
     chosen = {field: person[field] for field in SHARED_FIELDS}
     aliases = [("key", row["private_key"])]
     if person["revoked_at"] and not row["revoked_at"]:
         # The programme's badge was revoked (lost) and this one is good: it becomes theirs.
         chosen.update(code=row["code"], revoked_at=None, badge_printed_at=row["badge_printed_at"],
                       print_count=row["print_count"])
-    elif not row["revoked_at"]:  # a lost badge stays dead
-        aliases.append(("code", row["code"]))
-    # The row becomes the person's first; its own person goes (their code and key move here).
-    old_person = row["person_id"]
-    db.execute("UPDATE person_aliases SET person_id = ? WHERE person_id = ?", [person["person_id"], old_person])
-    db.execute("UPDATE attendees SET person_id = ? WHERE id = ?", [person["person_id"], row["id"]])
-    db.execute("DELETE FROM people WHERE id = ?", [old_person])
-    db.conn.executemany("INSERT OR IGNORE INTO person_aliases (kind, value, person_id) VALUES (?, ?, ?)",
-                        [(kind, value, person["person_id"]) for kind, value in aliases])
-    # The person's details; the choices made most recently, wherever they were made.
-    if row["consent_at"] > person["consent_at"]:
+        aliases.append(("retired", person["code"]))  # for mail already sent (unsubscribe), never a badge
+    else:  # a lost badge stays dead
+        aliases.append(("retired" if row["revoked_at"] else "code", row["code"]))
+    if _choice_rank(row) > _choice_rank(person):
         chosen.update({field: row[field] for field in CONSENT})
-    sets = ", ".join(f"{field} = :{field}" for field in chosen)
-    db.execute(f"UPDATE attendees SET {sets} WHERE id = :id", {**chosen, "id": row["id"]})
-    if row["photo"] is not None and person["photo"] is None:
-        db.execute("UPDATE attendees SET photo = ? WHERE id = ?", [row["photo"], row["id"]])
+    # An opt-out made on either side stands.
+    chosen["mail_opt_out_at"] = min(filter(None, (person["mail_opt_out_at"], row["mail_opt_out_at"])), default=None)
+    chosen["leaderboard_opt_out"] = max(person["leaderboard_opt_out"], row["leaderboard_opt_out"])
+    return chosen, aliases
+
+
+def _choice_rank(row):
+    """Choices the person made themselves beat an import's or an event's defaults; then the newest."""
+    return (row["consent_source"] == "attendee", row["consent_at"])
+
+
+def _row_photo_wins(db, person, row):
+    """Both have a photo: the one whose full-size original is newer (or the only one)."""
+    if row["photo"] is None:
+        return False
+    if person["photo"] is None:
+        return True
+    taken = dict(db.execute("SELECT person_id, created_at FROM headshots WHERE person_id IN (?, ?)",
+                            [person["person_id"], row["person_id"]]).fetchall())
+    return taken.get(row["person_id"], "") > taken.get(person["person_id"], "")

@@ -397,9 +397,10 @@ INSERT INTO people (id, programme_id, email, code, private_key, created_at)
     SELECT id, NULL, email, code, private_key, created_at FROM attendees;
 
 -- Codes and keys a person held before their events were joined in a programme: an old
--- badge still checks in and an old link still opens, as the person they now are.
+-- badge still checks in and an old link still opens, as the person they now are. A
+-- 'retired' code (a lost badge) checks nobody in; it only names them in mail already sent.
 CREATE TABLE person_aliases (
-    kind TEXT NOT NULL CHECK (kind IN ('code', 'key')),
+    kind TEXT NOT NULL CHECK (kind IN ('code', 'key', 'retired')),
     value TEXT NOT NULL,
     person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
     PRIMARY KEY (kind, value)

@@ -58,7 +58,13 @@ def fold(line):
 
 
 def where_and_when(contact, event):
-    """"Met at Careers in Cardiology, Spring Networking on 14 March 2026." plus your note."""
+    """"Met at Careers in Cardiology, Spring Networking on 14 March 2026." plus your note;
+    a line like it for each meeting when a contact lists its `meetings` (a programme's
+    events), each at its own event."""
+    return "\n".join(_meeting(m, m.get("event") or event) for m in contact.get("meetings") or [contact])
+
+
+def _meeting(contact, event):
     place = ", ".join(part for part in (contact.get("workshop"), event["name"]) if part)
     text = f"Met at {place}"
     if contact.get("at"):

@@ -8,13 +8,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from kiosk import create_app
 from kiosk.db import connect
+from kiosk.attendee_import import import_attendees
 from kiosk.events import create_event
+from kiosk.programmes import create_programme, set_event_programme
 from kiosk.users import create_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,3 +248,32 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# ---------- a programme: a series of events sharing people ----------
+
+PROGRAMME_JAN = ("email,first_name,last_name,organisation\nZoe@Example.org,Zoë,Ångström,Karolinska\n"
+                 "ann@example.org,Ann,Lee,Leeds\n")
+PROGRAMME_FEB = "email,first_name,organisation\nzoe@example.org,Zoë,Karolinska Institutet\nbob@example.org,Bob,Bristol\n"
+
+
+def held(db, slug, days_from_now, hours=3, programme=None):
+    """An event starting `days_from_now` days from now (negative: past), in a programme."""
+    start = datetime.now(timezone.utc) + timedelta(days=days_from_now)
+    create_event(db, slug, f"Workshop {slug}", start.isoformat(), (start + timedelta(hours=hours)).isoformat(),
+                 grace_minutes=30)
+    if programme:
+        set_event_programme(db, slug, programme)
+
+
+@pytest.fixture
+def fellowship(db):
+    """January (over), February (on now) and March (to come), one programme "fellows":
+    Zoë at January and February, Ann at January, Bob at February."""
+    create_programme(db, "fellows", "Fellowship 2027")
+    held(db, "jan", -30, programme="fellows")
+    held(db, "feb", -0.05, programme="fellows")
+    held(db, "mar", 30, programme="fellows")
+    import_attendees(db, "jan", PROGRAMME_JAN.encode())
+    import_attendees(db, "feb", PROGRAMME_FEB.encode())
+    return db

@@ -40,6 +40,7 @@ TABLE = {
     ("attendee.my_headshot", "GET"): PHONE,
     ("attendee.me", "GET"): PHONE,
     ("attendee.choices", "POST"): PHONE,
+    ("attendee.contact", "GET"): PHONE,
     ("attendee.edit_connection", "POST"): PHONE,
     ("attendee.contacts", "GET"): PHONE,
     ("attendee.my_data", "GET"): PHONE,
@@ -101,6 +102,7 @@ TABLE = {
     ("admin.revoke_attendee", "POST"): ORGANISER,
     ("admin.revoke_kiosk", "POST"): ORGANISER,
     ("admin.insight", "GET"): ORGANISER,
+    ("admin.mixing", "GET"): ORGANISER,  # who met whom across a programme
     ("admin.export_connections", "GET"): ORGANISER,
     ("mail.outbox", "GET"): ORGANISER,
     ("mail.preview", "GET"): ORGANISER,

@@ -63,6 +63,11 @@ def test_every_page_has_no_serious_or_critical_violation(live_server, audited, t
     page.locator("form button[type=submit]").first.click()
     page.wait_for_load_state()
     page.check_a11y("attendee's own page")
+    db = live_server.db()
+    mine = db.execute("SELECT id FROM connections WHERE scanner_id IN (SELECT id FROM attendees WHERE code = ?)",
+                      [code]).fetchone()[0]
+    db.close()
+    visit(page, f"{url}/me/connections/{mine}", "one of the attendee's contacts")
     visit(page, f"{url}/b/{other}", "badge page, I met you form")
 
     # Door kiosk: setup, the main screen, and its panels.
@@ -90,6 +95,7 @@ def test_every_page_has_no_serious_or_critical_violation(live_server, audited, t
         (f"{EVENT}/import", "import"), (f"{EVENT}/badges", "badges"), (f"{EVENT}/live", "live arrivals"),
         (f"{EVENT}/connections", "connections"), (f"{EVENT}/leaderboard", "leaderboard"),
         (f"{EVENT}/mail", "invites and digests"),
+        ("/admin/programmes/medics-fellowship/mixing", "how a programme's cohort mixes"),
     ]:
         visit(page, f"{url}{path}", label)
     check_file(page, live_server, tmp_path / "odd.csv", "Name,Email,LinkedIn\nAnn Lee,ann@example.org,@ann\n")

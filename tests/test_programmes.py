@@ -5,12 +5,13 @@ people already hold."""
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
-from conftest import post_form
+from conftest import PROGRAMME_FEB, PROGRAMME_JAN, held, post_form
 from kiosk.attendee_import import import_attendees
+from kiosk.connections import record
 from kiosk.attendees import find_attendee, new_private_link, update_attendee
 from kiosk.errors import Conflict
 from kiosk.events import create_event
@@ -18,29 +19,7 @@ from kiosk.kiosks import create_kiosk
 from kiosk.programmes import create_programme, set_event_programme
 from test_connections import activate
 
-JAN = "email,first_name,last_name,organisation\nZoe@Example.org,Zoë,Ångström,Karolinska\nann@example.org,Ann,Lee,Leeds\n"
-FEB = "email,first_name,organisation\nzoe@example.org,Zoë,Karolinska Institutet\nbob@example.org,Bob,Bristol\n"
-
-
-def held(db, slug, days_from_now, hours=3, programme=None):
-    """An event starting `days_from_now` days from now (negative: past), in a programme."""
-    start = datetime.now(timezone.utc) + timedelta(days=days_from_now)
-    create_event(db, slug, f"Workshop {slug}", start.isoformat(), (start + timedelta(hours=hours)).isoformat(),
-                 grace_minutes=30)
-    if programme:
-        set_event_programme(db, slug, programme)
-
-
-@pytest.fixture
-def fellowship(db):
-    """January (over), February (on now) and March (to come), one programme."""
-    create_programme(db, "fellows", "Fellowship 2027")
-    held(db, "jan", -30, programme="fellows")
-    held(db, "feb", -0.05, programme="fellows")
-    held(db, "mar", 30, programme="fellows")
-    import_attendees(db, "jan", JAN.encode())
-    import_attendees(db, "feb", FEB.encode())
-    return db
+JAN, FEB = PROGRAMME_JAN, PROGRAMME_FEB
 
 
 def bearer(token):
@@ -238,6 +217,13 @@ def test_a_badge_printed_for_one_workshop_is_printed_for_the_programme_and_email
 
 
 def test_my_data_download_holds_every_event_of_the_programme(client, fellowship, db):
+    import_attendees(db, "jan", b"email,first_name\nbob@example.org,Bob\n")
+    for slug in ("jan", "feb"):  # Zoe met Bob at both, and at January the scanning was open then
+        db.execute("UPDATE events SET ends_at = '2100-01-01T00:00:00+00:00' WHERE slug = ?", [slug])
+        record(db, slug, find_attendee(db, slug, "zoe@example.org"), find_attendee(db, slug, "bob@example.org")["code"],
+               via="phone")
+    db.execute("UPDATE connections SET at = '2026-01-01T10:00:00+00:00' WHERE event_id = "
+               "(SELECT id FROM events WHERE slug = 'jan')")
     activate(client, find_attendee(db, "jan", "zoe@example.org"))
     token = create_kiosk(db, "feb", "Door")[1]
     scan(client, token, "feb", find_attendee(db, "feb", "zoe@example.org")["code"])
@@ -245,6 +231,7 @@ def test_my_data_download_holds_every_event_of_the_programme(client, fellowship,
     assert [r["slug"] for r in data["registrations"]] == ["jan", "feb"]
     assert [c["event"] for c in data["checkins"]] == ["feb"]
     assert len(data["consent_history"]) >= 2
+    assert [p["event"]["slug"] for p in data["people_met"]] == ["feb", "jan"]
 
 
 def test_the_organisers_attendee_page_names_the_persons_other_events(organiser, fellowship, db):

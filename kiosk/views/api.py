@@ -117,9 +117,11 @@ def checkins(slug):
         # stands at the kiosk, so no code either. A new check-in by name prints the badge
         # its holder lacks, and is marked so that badge never brings up a phone QR.
         reply["attendee"] = {key: value for key, value in reply.get("attendee", {}).items() if key != "code"}
-    if body.get("activate") is True and not picked and result.result == "checked_in":
+    if body.get("activate") is True and not picked and result.result == "checked_in" \
+            and not (result.registered_here or result.replay):
         # Only the person arriving: a code typed or scanned for someone already in (a
-        # badge code is no secret) never opens their identity on another phone.
+        # badge code is no secret) never opens their identity on another phone, nor one
+        # for a programme's person this scan registered here.
         activation = issue_activation(get_db(), kiosk, result.attendee["code"])
         if activation:
             reply["activation_svg"] = _qr_svg(f"{current_app.config['BASE_URL']}/me/{activation}")

@@ -20,7 +20,7 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.utils import secure_filename
 
-from .. import connections, headshots, messages, people, phones, privacy
+from .. import connections, headshots, messages, network, people, phones, privacy
 from ..checkins import is_open
 from ..db import connect, get_db, query
 from ..errors import KioskError
@@ -84,12 +84,14 @@ def me():
     me = _require_attendee()
     db = get_db()
     event = get_event(db, me["event_slug"])
-    people = connections.people_met(db, me)
     search = request.args.get("q", "").strip()
+    found = network.listing(db, me, search)
     return render_template(
-        "attendee/me.html", me=me, event=event, people=connections.matching(people, search),
-        total=len(people), search=search, searchable=len(people) > SEARCH_FROM,
-        saved_me=connections.saved_me_count(db, me), tags=connections.TAGS,
+        "attendee/me.html", me=me, event=event, groups=found["groups"], shown=found["shown"],
+        in_programme=bool(event["programme_id"]), figures_in_words=found["in_words"],
+        total=found["people"], search=search, searchable=found["people"] > SEARCH_FROM,
+        to_follow_up=found["to_follow_up"],
+        saved_me=connections.saved_me_count(db, me),
         devices=phones.devices(db, me), this_device=g.attendee_session,
         headshot=headshots.about(db, me["person_id"]),
     )
@@ -115,16 +117,34 @@ def forget():
     return response
 
 
-@bp.post("/me/connections/<int:connection_id>")
-def edit_connection(connection_id):
-    """Save a note and tags, or remove the contact from my list (after asking)."""
+@bp.get("/me/connections/<int:connection_id>")
+def contact(connection_id):
+    """One of my contacts (from any event of my programme): my note and tags on them, the
+    followed-up mark, removing."""
     me = _require_attendee()
     db = get_db()
-    if request.form.get("action") != "remove":
+    return render_template("attendee/contact.html", p=connections.meeting(db, me, connection_id),
+                           tags=connections.TAGS, in_programme=bool(get_event(db, me["event_slug"])["programme_id"]))
+
+
+@bp.post("/me/connections/<int:connection_id>")
+def edit_connection(connection_id):
+    """Save a note and tags, mark the contact followed up (or not), or remove them from my
+    list (after asking). Contacts from any event of my programme."""
+    me = _require_attendee()
+    db = get_db()
+    action = request.form.get("action")
+    if action in ("followed_up", "not_followed_up"):
+        connections.mark_followed_up(db, me, connection_id, action == "followed_up")
+        flash("Marked as followed up." if action == "followed_up" else "No longer marked as followed up.",
+              "success")
+        return redirect(url_for("attendee.me", _anchor=f"c{connection_id}"))
+    if action != "remove":
         connections.edit_note(db, me, connection_id, request.form.get("note", ""), request.form.getlist("tags"))
         flash("Note saved.", "success")
         code = request.form.get("badge")  # saved from a badge page: back there
-        return redirect(url_for("attendee.badge", code=code) if code else url_for("attendee.me"))
+        return redirect(url_for("attendee.badge", code=code) if code
+                        else url_for("attendee.me", _anchor=f"c{connection_id}"))
     if request.form.get("confirm") != "yes":
         contact = connections.contact_of(db, me, connection_id)
         return render_template("attendee/remove.html", contact=contact, connection_id=connection_id)
@@ -149,7 +169,7 @@ def choices():
 def contacts():
     me = _require_attendee()
     db = get_db()
-    people = connections.people_met(db, me)
+    people = network.one_per_person(network.everyone(db, me))
     photos = headshots.card_photos(db, people)
     text = vcards([{**p, "photo": photos.get(p["code"])} for p in people], get_event(db, me["event_slug"]))
     return Response(text.encode("utf-8"), mimetype="text/vcard", headers={

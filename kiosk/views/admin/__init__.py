@@ -39,4 +39,4 @@ def _int(text, default):
         return default
 
 
-from . import attendees, badges, events, imports, insight, kiosks, photos, programmes  # noqa: E402,F401  (routes)
+from . import attendees, badges, events, imports, insight, kiosks, mixing, photos, programmes  # noqa: E402,F401  (routes)

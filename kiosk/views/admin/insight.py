@@ -9,6 +9,7 @@ from ...checkins import arrivals
 from ...db import get_db
 from ...events import get_event
 from ...exports import csv_text
+from ...programmes import programme_of
 from ..auth import organiser_only
 from . import bp
 
@@ -28,18 +29,19 @@ def insight(slug):
     figures = connections_domain.insight(db, slug)
     return render_template(
         "admin/connections.html", **figures, chart=bar_chart(figures["buckets"]),
-        picture=network_picture(figures["network"]),
+        picture=network_picture(figures["network"]), programme=programme_of(db, figures["event"]),
         leaders=connections_domain.leaderboard(db, slug),
     )
 
 
 @bp.get("/events/<slug>/leaderboard")
 def leaderboard(slug):
-    """Full screen for the room's projector; refreshes itself."""
-    return render_template(
-        "admin/leaderboard.html", event=get_event(get_db(), slug),
-        leaders=connections_domain.leaderboard(get_db(), slug),
-    )
+    """Full screen for the room's projector; refreshes itself. Across the whole series
+    when the event is in a programme."""
+    db = get_db()
+    event = get_event(db, slug)
+    return render_template("admin/leaderboard.html", event=event, programme=programme_of(db, event),
+                           leaders=connections_domain.leaderboard(db, slug))
 
 
 @bp.get("/events/<slug>/connections.csv")
