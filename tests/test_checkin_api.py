@@ -251,7 +251,8 @@ def test_a_request_that_loses_the_race_for_its_nonce_writes_nothing(door):
     first = check_in(door.db, "today", door.code["zoe@example.org"], "race-nonce-1", kiosk=kiosk)
     second = answered(door.db, "race-nonce-1", kiosk, lambda: check_in(
         door.db, "today", door.code["ann@example.org"], uuid.uuid4().hex, kiosk=kiosk))
-    assert second == first and first.result == "checked_in"
+    assert (second.status, second.body()) == (first.status, first.body()) and first.result == "checked_in"
+    assert second.replay, "the loser is answered as a replay: never a new phone QR"
     assert door.count() == 1, "Ann's check-in, made by the request that lost, was rolled back"
     assert door.db.execute("SELECT count(*) FROM api_replies").fetchone()[0] == 1
 
