@@ -1,8 +1,9 @@
 """Check-in at the door and at workshops, walk-ins, arrival figures.
 
 Every kiosk request carries a nonce, and a replay gets the first answer (nonces.py).
-Two doors scanning one badge at once record one check-in: the write lock is taken
-(BEGIN IMMEDIATE) before looking for an earlier one.
+Two doors scanning one badge at once record one check-in: the insert itself finds an
+earlier one (checkins_once), under the write lock. What a scan only reads (the badge's
+holder, a replay's answer) is read before that lock, which covers the writes alone.
 """
 
 import secrets
@@ -15,7 +16,8 @@ from .db import now, query, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event, get_workshop
 from .people import person_id_for, registration_at
-from .nonces import Answer, check_nonce, remember, replayed
+from .kiosks import kiosk_event
+from .nonces import Answer, answered, check_nonce, replayed
 
 
 def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=None, by_search=False):
@@ -23,16 +25,15 @@ def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=
     into the event). `code_text` is a bare code or a scanned badge URL, any case;
     `by_search` marks a check-in from a self-service name search."""
     check_nonce(nonce)
-    code, moment = parse_badge_code(code_text), _moment(at)  # before the write lock: it covers SQL only
-    event = get_event(db, event_slug)
+    code, moment = parse_badge_code(code_text), _moment(at)
+    event = kiosk_event(db, event_slug, kiosk)
+    earlier = replayed(db, nonce, kiosk)
+    if earlier:
+        return earlier
     workshop_row = _workshop(db, event, kiosk, workshop)
-    with write(db):
-        earlier = replayed(db, nonce, kiosk)
-        if earlier:
-            return earlier
-        answer = _check_in(db, event, code, workshop_row, moment, kiosk, by_search)
-        remember(db, nonce, kiosk, answer)
-    return answer
+    holder = badge_holder(db, event, code)
+    return answered(db, nonce, kiosk,
+                    lambda: _check_in(db, event, code, holder, workshop_row, moment, kiosk, by_search))
 
 
 def find_attendee_by_code_or_email(db, event, text):
@@ -124,10 +125,14 @@ def _moment(at):
         raise Invalid(f"'at' {at!r} is out of range")
 
 
-def _check_in(db, event, code, workshop, moment, kiosk, by_search):
-    attendee = badge_holder(db, event, code)
-    registered_here = attendee is None
-    attendee = attendee or returning_person(db, event, code, is_open(event, moment))
+def _check_in(db, event, code, attendee, workshop, moment, kiosk, by_search):
+    """The answer to a scan of `code`, whose holder (or None) was read before the write lock."""
+    registered_here = False
+    if attendee is None:
+        # Under the lock, so that two doors register a returning person once.
+        attendee = badge_holder(db, event, code)
+        registered_here = attendee is None
+        attendee = attendee or returning_person(db, event, code, is_open(event, moment))
     if attendee is None:
         return Answer(404, "unknown", "Unknown badge: this code is not one of this event's badges.")
     person = public_person(attendee)

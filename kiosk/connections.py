@@ -17,7 +17,8 @@ from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Invalid, NotFound
 from .events import get_event, get_workshop, local_iso
-from .nonces import Answer, check_nonce, remember, replayed
+from .kiosks import kiosk_event
+from .nonces import Answer, answered, check_nonce, replayed
 
 TAGS = ("follow up", "mentor", "research", "job")  # the quick tags a person ticks
 FOLLOW_UP, FOLLOWED_UP = "follow up", "followed up"
@@ -44,27 +45,31 @@ def record(db, event_slug, scanner, scanned_code, *, via, note="", tags=(), work
 
 def record_at(db, event, scanner, scanned_code, *, via, note="", tags=(), workshop=None, nonce=None,
               kiosk=None):
-    """`record` for an event row the caller has already read."""
+    """`record` for an event row the caller has already read. Everything but the writes
+    (reading the badge's holder, checking the rules, finding a shared workshop) happens
+    before the write lock."""
     if nonce is not None:
         check_nonce(nonce)
     note = " ".join(str(note or "").split())[:NOTE_LIMIT]
     workshop_row = get_workshop(db, event, workshop) if workshop else None
-    with write(db):
-        earlier = replayed(db, nonce, kiosk) if nonce else None
-        if earlier:
-            return earlier
-        answer = _record(db, event, scanner, scanned_code, via, note, clean_tags(tags), workshop_row)
-        if nonce:
-            remember(db, nonce, kiosk, answer)
-    return answer
-
-
-def _record(db, event, scanner, scanned_code, via, note, tags, workshop):
+    earlier = replayed(db, nonce, kiosk)
+    if earlier:
+        return earlier
     scanned = attendee_by_code(db, event, scanned_code)
+    refusal = _refusal(event, scanner, scanned, via)
+    if refusal:  # nothing to write but the answer, when there is a nonce to keep it for
+        return answered(db, nonce, kiosk, lambda: refusal) if nonce else refusal
+    stamp = now()
+    workshop_id = workshop_row["id"] if workshop_row else _shared_workshop(db, scanner, scanned, stamp)
+    return answered(db, nonce, kiosk, lambda: _save(db, event, scanner, scanned, workshop_id, via, note,
+                                                    clean_tags(tags), stamp))
+
+
+def _refusal(event, scanner, scanned, via):
+    """Why this meeting cannot be recorded (an answer), or None."""
     if scanned is None:
         return Answer(404, "unknown", "That badge is not one of this event's badges.")
     person = public_person(scanned)
-    first = scanned["first_name"]
     if scanner["revoked_at"] or scanned["revoked_at"]:
         return Answer(409, "revoked", "This badge is no longer valid.", attendee=person)
     if scanner["id"] == scanned["id"]:
@@ -72,14 +77,18 @@ def _record(db, event, scanner, scanned_code, via, note, tags, workshop):
     if not is_open(event, datetime.now(timezone.utc)):
         return Answer(410, "closed", f"{event['name']} is over: new connections are closed.")
     if not scanned["allow_scan"]:
-        return Answer(403, "not_allowed", f"{first} has chosen not to exchange details.",
+        return Answer(403, "not_allowed", f"{scanned['first_name']} has chosen not to exchange details.",
                       attendee=person)
     if via == "kiosk" and not scanner["allow_scan"]:
         # Pair mode exchanges details both ways, so the first badge's holder must agree too.
         return Answer(403, "not_allowed", f"{scanner['first_name']} has chosen not to exchange details.",
                       attendee=public_person(scanner))
-    stamp = now()
-    workshop_id = workshop["id"] if workshop else _shared_workshop(db, scanner, scanned, stamp)
+    return None
+
+
+def _save(db, event, scanner, scanned, workshop_id, via, note, tags, stamp):
+    """Under the write lock: the connection, or the note and tags added to an earlier one."""
+    person, first = public_person(scanned), scanned["first_name"]
     # Insert first: a new meeting (the common case) is one statement; a repeat does nothing here.
     if db.execute(
         """INSERT INTO connections (event_id, scanner_id, scanned_id, workshop_id, via, note, tags, at)
@@ -116,7 +125,7 @@ def _shared_workshop(db, scanner, scanned, moment):
 
 def pair(db, event_slug, scanner_code, scanned_code, nonce, *, kiosk=None, workshop=None, note=""):
     """Kiosk pair mode: two badges scanned one after the other record A met B."""
-    event = get_event(db, event_slug)
+    event = kiosk_event(db, event_slug, kiosk)
     scanner = attendee_by_code(db, event, scanner_code)
     if scanner is None:
         raise NotFound("the first badge is not one of this event's badges")

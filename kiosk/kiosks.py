@@ -105,12 +105,12 @@ def list_kiosks(db, event_slug, name=None):
 
 def authenticate(db, token, event_slug=None):
     """The kiosk holding this bearer token (for this event, when one is named), with its
-    event and workshop; None when the token is unknown, revoked or another event's."""
+    workshop's slug and title, and its event's row as "event"; None when the token is
+    unknown, revoked or another event's. One query: a kiosk request needs no other to
+    know its event (kiosk_event)."""
     if not token:
         return None
-    sql = """SELECT k.*, e.slug AS event_slug, e.name AS event_name, e.timezone AS event_timezone,
-                    w.slug AS workshop,
-                    w.title AS workshop_title
+    sql = """SELECT k.*, w.slug AS workshop, w.title AS workshop_title, e.*
              FROM kiosks k JOIN events e ON e.id = k.event_id
              LEFT JOIN workshops w ON w.id = k.workshop_id
              WHERE k.token_hash = ? AND k.revoked_at IS NULL"""
@@ -118,8 +118,20 @@ def authenticate(db, token, event_slug=None):
     if event_slug is not None:
         sql += " AND e.slug = ?"
         params.append(event_slug)
-    rows = query(db, sql, params)
-    return rows[0] if rows else None
+    cursor = db.conn.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    names = [column[0] for column in cursor.description]
+    split = names.index("workshop_title") + 1  # the event's columns follow
+    return {**dict(zip(names[:split], row[:split])), "event": dict(zip(names[split:], row[split:]))}
+
+
+def kiosk_event(db, event_slug, kiosk=None):
+    """The event named by `event_slug`: the row the kiosk's authentication read, when it is
+    that event's kiosk; else read now."""
+    event = kiosk.get("event") if kiosk else None
+    return event if event and event["slug"] == event_slug else get_event(db, event_slug)
 
 
 def revoke_kiosk(db, event_slug, name):

@@ -3,13 +3,17 @@
 The answer is stored in the same transaction as the write it made, so a replay
 (an offline kiosk syncing, a retry after a lost response) gets the very same
 answer and records nothing new.
+
+A replay is looked for before the writer lock is taken, so the lock covers only the
+writes. Two requests with one nonce may both find none: the second's insert of its
+answer then finds the first's, and its transaction is rolled back (see `answered`).
 """
 
 import json
 import re
 from dataclasses import dataclass, field
 
-from .db import now
+from .db import now, write
 from .errors import Invalid
 
 NONCE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -43,8 +47,10 @@ def check_nonce(nonce):
 
 
 def replayed(db, nonce, kiosk):
-    """The answer this kiosk was first given for this nonce, or None. Answers are kept
-    per kiosk: a nonce another kiosk (another event's) sent says nothing here."""
+    """The answer this kiosk was first given for this nonce, or None (also for no nonce).
+    Answers are kept per kiosk: a nonce another kiosk (another event's) sent says nothing here."""
+    if nonce is None:
+        return None
     row = db.execute(
         "SELECT status, body FROM api_replies WHERE coalesce(kiosk_id, 0) = ? AND nonce = ?",
         [kiosk["id"] if kiosk else 0, nonce],
@@ -55,8 +61,31 @@ def replayed(db, nonce, kiosk):
     return Answer(status=row[0], replay=True, **body)
 
 
-def remember(db, nonce, kiosk, answer):
-    db.execute(
-        "INSERT INTO api_replies (nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?)",
+class AnsweredMeanwhile(Exception):
+    """A request with the same nonce stored its answer first."""
+
+
+def answered(db, nonce, kiosk, decide):
+    """Call `decide()` in a write transaction and store the answer it returns in the same
+    one; return that answer. The caller has already found no stored answer (`replayed`).
+    Should a request with the same nonce have stored one since, `decide`'s writes are
+    rolled back and that first answer is returned: one answer per nonce, written once.
+    Without a nonce, only the write."""
+    try:
+        with write(db):
+            answer = decide()
+            if nonce is not None:
+                _remember(db, nonce, kiosk, answer)
+    except AnsweredMeanwhile:
+        return replayed(db, nonce, kiosk)
+    return answer
+
+
+def _remember(db, nonce, kiosk, answer):
+    stored = db.execute(
+        "INSERT INTO api_replies (nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
         [nonce, kiosk["id"] if kiosk else None, answer.status, json.dumps(answer.body()), now()],
-    )
+    ).rowcount
+    if not stored:
+        raise AnsweredMeanwhile

@@ -14,7 +14,9 @@ from kiosk.attendee_import import import_attendees
 from kiosk.attendees import find_attendee, set_revoked
 from kiosk.db import connect
 from kiosk.events import add_workshop, create_event, server_zone
-from kiosk.kiosks import create_kiosk, revoke_kiosk
+from kiosk.checkins import check_in
+from kiosk.kiosks import authenticate, create_kiosk, revoke_kiosk
+from kiosk.nonces import answered
 
 PEOPLE = (
     "First Name,Last Name,Email,Organisation\n"
@@ -214,6 +216,45 @@ def test_concurrent_scans_of_one_badge_record_one_checkin(app, door):
         t.join()
     assert sorted(results) == [200] * 7 + [201]
     assert door.count() == 1
+
+
+@pytest.mark.parametrize("path", ["checkins", "connections"])
+def test_one_nonce_sent_by_eight_threads_at_once_is_answered_and_recorded_once(app, door, path):
+    """A replay is looked for before the writer lock: requests racing with one nonce may
+    all find none, and still only the first records anything; each gets its answer."""
+    zoe, ann = door.code["zoe@example.org"], door.code["ann@example.org"]
+    body = {"code": zoe, "scanner": zoe, "scanned": ann, "nonce": uuid.uuid4().hex}
+    answers, barrier = [], threading.Barrier(8)
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(f"/api/v1/events/today/{path}", json=body,
+                               headers={"Authorization": f"Bearer {door.token}"})
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 8 and all(answer == answers[0] for answer in answers)
+    assert answers[0][0] == 201
+    assert door.db.execute(f"SELECT count(*) FROM {path}").fetchone()[0] == 1
+    assert door.db.execute("SELECT count(*) FROM api_replies").fetchone()[0] == 1
+
+
+def test_a_request_that_loses_the_race_for_its_nonce_writes_nothing(door):
+    """The second of two requests with one nonce, both past the replay check, gets the
+    first's answer, and what it wrote is rolled back."""
+    kiosk = authenticate(door.db, door.token, "today")
+    first = check_in(door.db, "today", door.code["zoe@example.org"], "race-nonce-1", kiosk=kiosk)
+    second = answered(door.db, "race-nonce-1", kiosk, lambda: check_in(
+        door.db, "today", door.code["ann@example.org"], uuid.uuid4().hex, kiosk=kiosk))
+    assert (second.status, second.body()) == (first.status, first.body()) and first.result == "checked_in"
+    assert second.replay, "the loser is answered as a replay: never a new phone QR"
+    assert door.count() == 1, "Ann's check-in, made by the request that lost, was rolled back"
+    assert door.db.execute("SELECT count(*) FROM api_replies").fetchone()[0] == 1
 
 
 def test_search_staffed_kiosk(door):

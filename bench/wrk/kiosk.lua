@@ -1,9 +1,10 @@
 -- Kiosk traffic for wrk: check-ins or pair-mode connections with a bearer token.
--- args: ACTION (checkins | connections), TOKEN, CODES_FILE (one badge code a line).
+-- args: ACTION (checkins | connections), TOKEN, CODES_FILE (one badge code a line),
+-- ROUND (a tag that keeps each run's nonces new).
 -- Like real kiosks: every 10th request replays an earlier nonce (an offline queue
 -- sending again) and every 5th check-in scans someone already in.
 local threads = {}
-local counter, codes, action, token = 0, {}, "checkins", ""
+local counter, codes, action, token, round = 0, {}, "checkins", "", "0"
 
 setup = function(thread)
   thread:set("tag", tostring(#threads))
@@ -11,12 +12,12 @@ setup = function(thread)
 end
 
 init = function(args)
-  action, token = args[1], args[2]
+  action, token, round = args[1], args[2], args[4] or "0"
   for line in io.lines(args[3]) do table.insert(codes, line) end
   tag = tag or "0"  -- set by setup() for this thread
 end
 
-local function nonce(n) return string.format("wrk-%s-%s-%d", action, tag, n) end
+local function nonce(n) return string.format("wrk-%s-%s-%s-%d", action, round, tag, n) end
 
 -- Each wrk thread takes its own half of the codes, so threads never scan the same person.
 local function code(n)

@@ -97,8 +97,7 @@ def kiosk_info():
         result="ok", name=kiosk["name"], mode=kiosk["mode"], layout=kiosk["layout"],
         printing=kiosk["printing"], workshop=kiosk["workshop"] or "",
         workshop_title=kiosk["workshop_title"] or "",
-        event={"slug": kiosk["event_slug"], "name": kiosk["event_name"],
-               "timezone": kiosk["event_timezone"]},
+        event={key: kiosk["event"][key] for key in ("slug", "name", "timezone")},
     )
 
 
