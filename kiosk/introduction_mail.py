@@ -12,6 +12,7 @@ introduction the other person never heard of.
 
 import secrets
 import time
+from pathlib import Path
 
 from flask import current_app, render_template
 
@@ -76,3 +77,11 @@ def _deliver(mailer, envelopes):
                 raise MailUnavailable(f"the introduction could not be mailed ({exc}): nothing was "
                                       "recorded, try again later")
             time.sleep(pause)
+
+
+def forget_introduction_mail(folder, introduction_ids):
+    """Remove the saved copies of these introductions' mail (a person in them erased): each
+    names both people. Their Message-IDs start with the introduction's number."""
+    for introduction_id in introduction_ids:
+        for path in Path(folder).glob(f"introduction.{int(introduction_id)}.*.eml"):
+            path.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from .db import now, query, write
 from .errors import Invalid
 from .headshots import about
 from .events import get_event
+from .introduction_mail import forget_introduction_mail
 from .mail import forget_saved
 
 PROFILE = ("first_name", "last_name", "email", "organisation", "role", "pronouns", "linkedin_url",
@@ -53,10 +54,15 @@ def personal_data(db, attendee, *, for_organiser=False):
 
 
 def delete_connections(db, attendee):
-    """Every connection the attendee is part of, either way; returns how many."""
+    """Every connection the person is part of, either way, at every event of their
+    programme, and the introductions that made them someone's contact; returns how many."""
+    rows = "(SELECT id FROM attendees WHERE person_id = ?)"
     with write(db):
-        return db.execute("DELETE FROM connections WHERE ? IN (scanner_id, scanned_id)",
-                          [attendee["id"]]).rowcount
+        met = db.execute(f"DELETE FROM connections WHERE scanner_id IN {rows} OR scanned_id IN {rows}",
+                         [attendee["person_id"]] * 2).rowcount
+        introduced = db.execute("DELETE FROM introductions WHERE ? IN (first_id, second_id)",
+                                [attendee["person_id"]]).rowcount
+    return met + introduced
 
 
 def delete_attendee(db, attendee, mail_dir=None):
@@ -66,6 +72,8 @@ def delete_attendee(db, attendee, mail_dir=None):
     with write(db):
         sent = _message_ids(db, "attendee_id IN (SELECT id FROM attendees WHERE person_id = "
                                 "(SELECT person_id FROM attendees WHERE id = ?))", attendee["id"])
+        introduced = [row[0] for row in db.execute(
+            "SELECT id FROM introductions WHERE ? IN (introducer_id, first_id, second_id)", [attendee["person_id"]])]
         for code in _codes_of(db, attendee):  # kiosks' stored answers name them by any code they held
             db.execute("DELETE FROM api_replies WHERE body LIKE ?", [f'%"code": "{code}"%'])
         # The person goes (every event of their programme), and with them each registration.
@@ -73,6 +81,7 @@ def delete_attendee(db, attendee, mail_dir=None):
                    [attendee["id"]])
     if mail_dir:
         forget_saved(mail_dir, sent)
+        forget_introduction_mail(mail_dir, introduced)
 
 
 def _codes_of(db, attendee):

@@ -3,6 +3,7 @@ both get an email (through a real SMTP server) with an Accept/Decline link; both
 accepting makes them contacts, each seeing only what the other shares."""
 
 import re
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,7 +15,7 @@ from kiosk.errors import Conflict, Forbidden, Invalid
 from kiosk.introductions import DAILY_LIMIT, TooMany, introduce, introduction_counts
 from kiosk.introductions import answer as answer_by_token
 from kiosk.introductions import introduced_contacts
-from kiosk.privacy import delete_attendee
+from kiosk.privacy import delete_attendee, delete_connections
 from test_connections import activate, parse_vcards
 from test_suggestions import meet, programme_of_fellows
 
@@ -278,3 +279,26 @@ def test_erasing_oneself_takes_one_out_of_every_introduction(db, fellows):
     delete_attendee(db, query(db, "SELECT * FROM attendees WHERE id = ?", [ben["id"]])[0])
     assert introduced_contacts(db, ivy["person_id"]) == []
     assert db.execute("SELECT count(*) FROM introductions").fetchone() == (0,)
+
+
+def test_erasing_oneself_removes_the_saved_introduction_mail_that_names_one(app, db, fellows):
+    """Without SMTP, mail is saved as files: each introduction's names both people."""
+    client = app.test_client()
+    activate(client, fellows["amy"]["feb"])
+    assert introduce_from_me(client, fellows["ben"]["jan"], fellows["ivy"]["feb"]).status_code == 302
+    folder = Path(app.config["MAIL_DIR"])
+    assert len(list(folder.glob("introduction.*.eml"))) == 2
+    ben = fellows["ben"]["jan"]
+    delete_attendee(db, query(db, "SELECT * FROM attendees WHERE id = ?", [ben["id"]])[0], app.config["MAIL_DIR"])
+    assert list(folder.glob("introduction.*.eml")) == []
+
+
+def test_deleting_all_my_connections_takes_my_introduced_contacts_too(db, fellows):
+    amy, ben, ivy = fellows["amy"]["feb"], fellows["ben"]["jan"], fellows["ivy"]["feb"]
+    _, tokens = introduce(db, amy, ben["person_id"], ivy["person_id"], "")
+    for token in tokens.values():
+        answer_by_token(db, token, True)
+    delete_connections(db, ivy)
+    assert introduced_contacts(db, ivy["person_id"]) == [] and introduced_contacts(db, ben["person_id"]) == []
+    assert db.execute("SELECT count(*) FROM connections WHERE scanner_id = ? OR scanned_id = ?",
+                      [ivy["id"], ivy["id"]]).fetchone() == (0,)
