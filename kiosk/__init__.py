@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from .views.errors import error_page
 
 # The one place the version lives: pyproject.toml, /healthz, the footer and the CLI read it.
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
