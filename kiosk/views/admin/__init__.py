@@ -5,11 +5,11 @@ parse the form, call one domain function and render; a domain error is flashed a
 the form shown again with what was typed.
 """
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from ...errors import KioskError
 from ...events import local_time
-from ..auth import require_login
+from ..auth import require_login, require_organiser
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_login)
@@ -30,6 +30,22 @@ def index():
 def domain_error(exc):
     """An unknown event or attendee in the URL, and the like: a page that says so."""
     return render_template("admin/error.html", message=str(exc)), exc.status
+
+
+def created_from_form(create, message, target):
+    """A list page's "New ..." form: an organiser creates the thing (`create()`), then is told
+    `message(thing)` and sent to `target(thing)`. None (show the page again, with the form as
+    typed) when the domain refused, its reason flashed; staff accounts are refused."""
+    refused = require_organiser()
+    if refused:
+        return refused
+    try:
+        made = create()
+    except KioskError as exc:
+        flash(str(exc), "error")
+        return None
+    flash(message(made), "success")
+    return redirect(target(made))
 
 
 def _int(text, default):

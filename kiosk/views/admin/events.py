@@ -13,8 +13,8 @@ from ...events import get_event, get_workshop, list_events, list_workshops, wall
 from ...kiosks import list_kiosks
 from ...programmes import (get_programme, list_programmes, programme_locked, programme_of,
                            set_event_programme)
-from ..auth import organiser_only, require_organiser
-from . import bp
+from ..auth import organiser_only
+from . import bp, created_from_form
 
 
 @bp.app_template_global("zone_names")
@@ -26,16 +26,11 @@ def zone_names():
 def events():
     db = get_db()
     if request.method == "POST":
-        refused = require_organiser()
-        if refused:
-            return refused
-        try:
-            event = _create_event(db, request.form)
-        except KioskError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"Event {event['name']} created.", "success")
-            return redirect(url_for("admin.event", slug=event["slug"]))
+        done = created_from_form(lambda: _create_event(db, request.form),
+                                 lambda event: f"Event {event['name']} created.",
+                                 lambda event: url_for("admin.event", slug=event["slug"]))
+        if done:
+            return done
     return render_template("admin/events.html", events=list_events(db), form=request.form,
                            server_zone=events_domain.server_zone(), programmes=list_programmes(db))
 
