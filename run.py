@@ -42,7 +42,7 @@ def main(argv=None):
     if args.demo:
         db = connect(app.config["DATABASE"])
         try:
-            print(demo_banner(setup_demo(db), url), flush=True)
+            print(demo_banner(setup_demo(db), app.config["BASE_URL"]), flush=True)  # the links it issues
         finally:
             db.close()
     log.info("serving on %s (database %s)", url, app.config["DATABASE"])

@@ -246,3 +246,18 @@ def test_another_events_badge_says_which_event_it_belongs_to(live_server, browse
         expect(page.locator("main")).to_contain_text("This phone is open for Networking for Medics")
         expect(page.locator("main")).not_to_contain_text("open your own private link first")
         assert fits(page)
+
+
+def test_every_button_and_tick_box_on_my_page_is_big_enough_for_a_thumb(live_server, browser):
+    """44 px buttons, tick boxes and choices of at least 20 px: the phone is held in one hand."""
+    me = person(live_server, "natalia.ivanova@example.org")
+    with phone(browser) as page:
+        bind(page, live_server.url, me["key"])
+        page.goto(f"{live_server.url}/me")
+        small = page.evaluate("""() => [...document.querySelectorAll(
+              'button, .button, input[type=checkbox], input[type=radio]')]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el.tagName + ' ' + (el.textContent || el.name).trim().slice(0, 30),
+                        el.getBoundingClientRect().height])
+            .filter(([what, height]) => height < (what.startsWith('INPUT') ? 20 : 44))""")
+        assert small == []
