@@ -460,14 +460,14 @@ def demo_command():
 
 def demo_banner(demo, base_url):
     return (
-        f"Demo event 'Networking for Medics' ({demo['event']}), the latest of {demo['events']} monthly "
-        f"workshops of the programme '{demo['programme']}'\n"
+        f"Demo event 'Networking for Medics' ({demo['event']}), this month's workshop of the programme "
+        f"'{demo['programme']}' ({demo['events']} monthly workshops: last month's and next month's too)\n"
         f"  organiser login: {base_url}/login\n"
         f"    email:    {demo['email']}\n"
         f"    password: {demo['password']}\n"
         f"  door kiosk, ready to open: {base_url}/door#token={demo['kiosk_token']}\n"
         f"  kiosk token: {demo['kiosk_token']}\n"
-        f"  a fellow's phone page ({demo['fellow']}, at all {demo['events']} workshops): "
+        f"  a fellow's phone page ({demo['fellow']}, registered for all {demo['events']} workshops): "
         f"{base_url}/me/{demo['fellow_key']}"
     )
 

@@ -1,7 +1,8 @@
-"""The demo: "Networking for Medics", the third monthly workshop of a small fellowship
-programme, something to click through right after `make run`. Two earlier workshops of
-the programme (September and October) share many of its people, so /me shows a network
-grown over three months and the organiser's pages have a series to show.
+"""The demo: "Networking for Medics", this month's workshop of a small fellowship programme,
+something to click through right after `make run`. Last month's workshop shares many of
+its people (and who met whom there), so /me shows a network grown over the series; next
+month's has people registered already, some of whom asked to be suggested, so /me and
+the digests have people to meet next time.
 
 Running it again keeps the attendees and their badge codes, moves the current event to
 cover the next hours (so check-in is open), and issues a fresh organiser password and
@@ -12,7 +13,8 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from .attendee_import import import_attendees
-from .db import query, write
+from .checkins import check_in
+from .db import now, query, write
 from .errors import KioskError, NotFound
 from .events import add_workshop, create_event, get_event
 from .kiosks import create_kiosk
@@ -21,12 +23,15 @@ from .users import create_user
 
 SLUG = "medics-demo"
 PROGRAMME = ("medics-fellowship", "Medics Fellowship")
-# The programme's earlier workshops: slug, name, days before today, which rows of the CSV came.
-EARLIER = [
-    ("medics-leadership", "Leadership for Medics", 56, slice(0, 18)),
+# The programme's other monthly workshops: slug, name, days from today, which rows of the CSV come.
+OTHER_WORKSHOPS = [
+    ("medics-leadership", "Leadership for Medics", -28, slice(0, 18)),
     ("medics-entrepreneurs", "Entrepreneurship for Medics", 28, slice(6, 26)),
 ]
-FELLOW = "natalia.ivanova@example.org"  # came to all three: her /me shows the programme
+# People who asked to be suggested to others (off unless a person opts in).
+SUGGEST_ME = ("daniel.okafor", "ingrid.solberg", "rahul.mehta", "chloe.dubois", "hannah.schmidt",
+              "aisha.bello", "jaewon.park", "liam.murphy", "maximiliana.fw", "sofia.rossi")
+FELLOW = "natalia.ivanova@example.org"  # registered for all three: her /me shows the programme
 ORGANISER_EMAIL = "organiser@example.org"
 KIOSK_NAME = "Front door"
 WORKSHOPS = [
@@ -90,15 +95,16 @@ def setup_demo(db):
             add_workshop(db, SLUG, slug, title, room=room)
     _demo_programme(db)
     import_attendees(db, SLUG, ATTENDEES_CSV.encode())
-    for slug, name, days_ago, came in EARLIER:
-        _earlier_workshop(db, slug, name, starts - timedelta(days=days_ago), came)
+    for slug, name, days, came in OTHER_WORKSHOPS:
+        _other_workshop(db, slug, name, days, came)
     _demo_connections(db, SLUG, MET)
+    _suggest_me(db)
     password = secrets.token_urlsafe(12)
     create_user(db, ORGANISER_EMAIL, password)
     _, token = create_kiosk(db, SLUG, KIOSK_NAME)
     fellow = query(db, "SELECT first_name, private_key FROM attendees WHERE email = ?", [FELLOW])[0]
     return {"email": ORGANISER_EMAIL, "password": password, "kiosk_token": token, "event": SLUG,
-            "programme": PROGRAMME[1], "events": 1 + len(EARLIER), "fellow": fellow["first_name"],
+            "programme": PROGRAMME[1], "events": 1 + len(OTHER_WORKSHOPS), "fellow": fellow["first_name"],
             "fellow_key": fellow["private_key"]}
 
 
@@ -115,21 +121,16 @@ MET = [
 
 
 # Who met whom at the earlier workshops.
-MET_EARLIER = {
-    "medics-leadership": [
-        ("amelia.hughes", "zoe.angstrom", "Leadership reading list"), ("seun.adeyemi", "siobhan.oconnor", ""),
-        ("josemaria.garcia", "minh.khai", "Quality improvement project"), ("amelia.hughes", "natalia.ivanova", ""),
-        ("alexandros.p", "wang.xiaoming", ""), ("priya.raghunathan", "hanako.sato", "Same year, other side of the world"),
-        ("noa.cohen", "mohammed.alahmad", ""), ("tom.baker", "fatima.zahra", "Academic foundation programme"),
-    ],
-    "medics-entrepreneurs": [
-        ("natalia.ivanova", "daniel.okafor", "Telemedicine start-up idea"), ("hanako.sato", "rahul.mehta", ""),
-        ("ingrid.solberg", "noa.cohen", ""), ("priya.raghunathan", "chloe.dubois", "Health app for students"),
-        ("kwame.mensah", "hannah.schmidt", "Med-tech mentoring"), ("tom.baker", "liam.murphy", ""),
-        ("maximiliana.fw", "aisha.bello", ""), ("natalia.ivanova", "jaewon.park", "Research spin-outs"),
-        ("priya.raghunathan", "natalia.ivanova", "Met again: grant application"),
-    ],
-}
+# Who met whom at last month's workshop.
+MET_LAST_MONTH = [
+    ("amelia.hughes", "zoe.angstrom", "Leadership reading list"), ("seun.adeyemi", "siobhan.oconnor", ""),
+    ("josemaria.garcia", "minh.khai", "Quality improvement project"), ("amelia.hughes", "natalia.ivanova", ""),
+    ("alexandros.p", "wang.xiaoming", ""), ("priya.raghunathan", "hanako.sato", "Same year, other side of the world"),
+    ("noa.cohen", "mohammed.alahmad", ""), ("tom.baker", "fatima.zahra", "Academic foundation programme"),
+    ("natalia.ivanova", "ingrid.solberg", "Research spin-outs"), ("hanako.sato", "maximiliana.fw", ""),
+    ("priya.raghunathan", "natalia.ivanova", "Grant application: write to her"),
+    ("minh.khai", "ingrid.solberg", ""), ("tom.baker", "priya.raghunathan", ""),
+]
 
 
 def _demo_programme(db):
@@ -140,24 +141,47 @@ def _demo_programme(db):
     set_event_programme(db, SLUG, PROGRAMME[0])
 
 
-def _earlier_workshop(db, slug, name, starts, came):
-    """An earlier workshop of the programme, with its people and who met whom (first run only).
-    Scanning is open only during an event, so it is held now, then moved to its date."""
+def _other_workshop(db, slug, name, days, came):
+    """Another workshop of the programme, `days` from today, with its people (first run only).
+    One already held gets its check-ins and who met whom: scanning is open only while an
+    event is on, so it is held now, then it and what happened there move to its date."""
     try:
         get_event(db, slug)
         return
     except NotFound:
         pass
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    create_event(db, slug, name, now.isoformat(), (now + timedelta(hours=3)).isoformat(),
+    today = datetime.now(timezone.utc).replace(microsecond=0)
+    held = days < 0
+    starts = today if held else today + timedelta(days=days)
+    create_event(db, slug, name, starts.isoformat(), (starts + timedelta(hours=3)).isoformat(),
                  venue="Education Centre, Level 2", tz="Europe/London")
     set_event_programme(db, slug, PROGRAMME[0])
     header, *rows = ATTENDEES_CSV.splitlines()
     import_attendees(db, slug, "\n".join([header, *rows[came]]).encode())
-    _demo_connections(db, slug, MET_EARLIER[slug])
+    if held:
+        for (code,) in db.execute("SELECT code FROM attendees WHERE event_id = ?", [get_event(db, slug)["id"]]):
+            check_in(db, slug, code, f"demo-{slug}-{code}")
+        _demo_connections(db, slug, MET_LAST_MONTH)
+        _move_back(db, get_event(db, slug), timedelta(days=-days))
+
+
+def _move_back(db, event, by):
+    """The event, its check-ins and its connections, `by` earlier."""
+    shift = f"-{by.days} days"
     with write(db):
-        db["events"].update(get_event(db, slug)["id"], {
-            "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=3)).isoformat()})
+        for table, column in (("events", "starts_at"), ("events", "ends_at"), ("checkins", "at"),
+                              ("connections", "at")):
+            key = "id" if table == "events" else "event_id"
+            db.execute(f"UPDATE {table} SET {column} = strftime('%Y-%m-%dT%H:%M:%S+00:00', {column}, ?) "
+                       f"WHERE {key} = ?", [shift, event["id"]])
+
+
+def _suggest_me(db):
+    """Some people asked to be suggested to others (on /me, as anyone would)."""
+    with write(db):
+        db.execute(f"""UPDATE attendees SET allow_suggest = 1, consent_at = ?, consent_source = 'attendee'
+                       WHERE allow_suggest = 0 AND substr(email, 1, instr(email, '@') - 1)
+                       IN ({', '.join('?' * len(SUGGEST_ME))})""", [now(), *SUGGEST_ME])
 
 
 def _demo_connections(db, slug, met):
