@@ -33,6 +33,8 @@ def test_the_network_on_a_phone(live_server, browser):
         page.check("input[value='follow up']")
         page.get_by_role("button", name="Save note").tap()
         expect(page.locator(".flash")).to_have_text("Note saved.")
+        box = page.locator(".flash").bounding_box()
+        assert 0 <= box["y"] < page.viewport_size["height"], "the result is in sight, wherever the page is"
         ingrid.locator("summary").tap()
         ingrid.get_by_role("link", name="Note, tags, followed up…").tap()
         page.get_by_role("button", name="Mark followed up").tap()

@@ -262,3 +262,15 @@ def test_every_button_and_tick_box_on_my_page_is_big_enough_for_a_thumb(live_ser
                         el.getBoundingClientRect().height])
             .filter(([what, height]) => height < (what.startsWith('INPUT') ? 20 : 44))""")
         assert small == []
+
+
+def test_my_page_loads_nothing_that_is_missing(live_server, browser):
+    """No console error on a phone: every file the page asks for (the tab's icon too) is there."""
+    me = person(live_server, "natalia.ivanova@example.org")
+    with phone(browser) as page:
+        missing = []
+        page.on("response", lambda response: response.status >= 400 and missing.append(response.url))
+        bind(page, live_server.url, me["key"])
+        page.goto(f"{live_server.url}/me")
+        page.wait_for_load_state("networkidle")
+        assert missing == []
