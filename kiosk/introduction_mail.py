@@ -54,7 +54,8 @@ def _message(db, introduction, event, person_id, token):
         f"{introducer['first_name']} {introducer['last_name']} introduces you to {other['first_name']} "
         f"{other['last_name']}", render_template("email/introduction.txt", **context),
         render_template("email/introduction.html", **context), [],
-        message_id=f"<introduction.{introduction['id']}.{secrets.token_hex(6)}@{mail_domain()}>",
+        # The event's slug in it: the organiser's mail page lists saved files by event.
+        message_id=f"<introduction.{introduction['id']}.{event['slug']}.{secrets.token_hex(6)}@{mail_domain()}>",
         unsubscribe=f"<{context['unsubscribe_url']}>")
     return Envelope.of(message, me["email"])
 

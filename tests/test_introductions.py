@@ -281,13 +281,15 @@ def test_erasing_oneself_takes_one_out_of_every_introduction(db, fellows):
     assert db.execute("SELECT count(*) FROM introductions").fetchone() == (0,)
 
 
-def test_erasing_oneself_removes_the_saved_introduction_mail_that_names_one(app, db, fellows):
-    """Without SMTP, mail is saved as files: each introduction's names both people."""
+def test_erasing_oneself_removes_the_saved_introduction_mail_that_names_one(app, organiser, db, fellows):
+    """Without SMTP, mail is saved as files, listed on the event's mail page: each
+    introduction's names both people."""
     client = app.test_client()
     activate(client, fellows["amy"]["feb"])
     assert introduce_from_me(client, fellows["ben"]["jan"], fellows["ivy"]["feb"]).status_code == 302
     folder = Path(app.config["MAIL_DIR"])
     assert len(list(folder.glob("introduction.*.eml"))) == 2
+    assert organiser.get("/admin/events/feb/mail").get_data(as_text=True).count("introduction.") >= 2
     ben = fellows["ben"]["jan"]
     delete_attendee(db, query(db, "SELECT * FROM attendees WHERE id = ?", [ben["id"]])[0], app.config["MAIL_DIR"])
     assert list(folder.glob("introduction.*.eml")) == []
