@@ -137,12 +137,11 @@ def import_attendees(db, event_slug, data, *, dry_run=False, mapping=None):
     columns, ignored = map_columns(header, records, mapping)
     problems, warnings, rows = [], [], []
     seen_emails = {}
-    # Blank consent cells stay blank here: a new attendee gets the event's defaults
-    # (new_attendee_row), someone already registered keeps their choice (keep_choices).
-    defaults = {}
     for line, cells in records:  # in file order, so problems come out by line
         values = row_values(cells, columns)
-        record, row_problems = clean_attendee(values, defaults)
+        # No defaults: a blank consent cell stays blank, so a new attendee gets the event's
+        # (new_attendee_row) and someone already registered keeps their choice (keep_choices).
+        record, row_problems = clean_attendee(values, {})
         for field_name, reason in row_problems:
             if field_name in OPTIONAL_FIELDS:
                 # The value as read: a column's cell, or a part of a full name it was split from.

@@ -11,7 +11,8 @@ from .codes import new_badge_code, new_private_key
 from .db import now, query, write
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import get_event
-from .people import add_person, email_key, joining_row, programme_person_row, registration_at
+from .people import (CONSENT_FIELDS, OPT_IN_FIELDS, add_person, email_key, joining_row,
+                     programme_person_row, registration_at)
 from .phones import end_all_sessions, extend_sessions
 
 TEXT_LIMITS = {
@@ -23,10 +24,6 @@ TEXT_LIMITS = {
     "pronouns": 40,
     "linkedin_url": 300,
 }
-CONSENT_FIELDS = ("share_email", "share_linkedin", "allow_scan")
-# Choices that are off until the person opts in (no event default); a blank cell in an
-# import keeps what the attendee chose on their page.
-OPT_IN_FIELDS = ("allow_suggest", "share_photo")
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "on", "x"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "off"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -194,7 +191,7 @@ def add_attendee(db, event_slug, values, source="organiser"):
     with write(db):
         if _find_id_by_email(db, event, record["email"]):
             raise Conflict(f"{record['email']} is already registered for this event")
-        joining = programme_person_row(db, event, record["email"])
+        joining = programme_person_row(db, event.get("programme_id"), record["email"])
         insert_attendees(db, event, [new_attendee_row(event, record, source, now(), joining)])
     return find_attendee(db, event_slug, record["email"])
 
@@ -210,7 +207,7 @@ def update_attendee(db, event_slug, attendee_id, values, source="organiser", *, 
             raise Forbidden("only an organiser can change an attendee's email: it is where their "
                             "private link is sent")
         other = _find_id_by_email(db, event, record["email"])
-        elsewhere = programme_person_row(db, event, record["email"])
+        elsewhere = programme_person_row(db, event.get("programme_id"), record["email"], "a.person_id")
         if (other and other != current["id"]) or (elsewhere and elsewhere["person_id"] != current["person_id"]):
             raise Conflict(f"{record['email']} belongs to another attendee")
         stamp = now()

@@ -15,7 +15,7 @@ from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event, get_workshop
-from .people import person_id_for, registration_at
+from .people import SHARED_COLUMNS, person_id_for, registration_at
 from .kiosks import kiosk_event
 from .nonces import Answer, answered, check_nonce, replayed
 
@@ -199,8 +199,8 @@ def returning_person(db, event, code, register):
     was scanned at this event's door: registered here, as themselves, when `register`
     (the door is open; else their row elsewhere, to be told so). None otherwise."""
     person_id = person_id_for(db, "code", code) if event.get("programme_id") else None
-    found = query(db, """SELECT a.* FROM people p JOIN attendees a ON a.person_id = p.id
-                         WHERE p.id = ? AND p.programme_id = ? AND a.revoked_at IS NULL LIMIT 1""",
+    found = query(db, f"""SELECT a.id, {SHARED_COLUMNS} FROM people p JOIN attendees a ON a.person_id = p.id
+                          WHERE p.id = ? AND p.programme_id = ? AND a.revoked_at IS NULL LIMIT 1""",
                   [person_id, event["programme_id"]]) if person_id else []
     if not found or not register:
         return found[0] if found else None

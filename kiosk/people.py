@@ -21,10 +21,14 @@ SHARED_FIELDS = (
     "share_photo", "consent_at", "consent_source", "code", "private_key", "revoked_at",
     "leaderboard_opt_out", "mail_opt_out_at", "badge_printed_at", "print_count",
 )
+# Consent choices every event sets a default for (a later event's default never overrides
+# the person's), and those off until the person opts in (a blank import cell keeps theirs).
+CONSENT_FIELDS = ("share_email", "share_linkedin", "allow_scan")
+OPT_IN_FIELDS = ("allow_suggest", "share_photo")
 REGISTRATION = "a.*, e.slug AS event_slug"
+# A person's row without its photo: what joining another event copies.
+SHARED_COLUMNS = ", ".join(f"a.{field}" for field in SHARED_FIELDS)
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# Choices every event sets a default for: a later event's default never overrides the person's.
-OPT_OUT_CONSENTS = ("share_email", "share_linkedin", "allow_scan")
 
 
 def email_key(email):
@@ -48,8 +52,8 @@ def person_id_for(db, kind, value):
     return row[0] if row else None
 
 
-def registrations(db, person_id, columns=REGISTRATION):
-    """A person's rows, each with its event's slug and times, earliest event first."""
+def registrations(db, person_id, columns="a.id, e.slug AS event_slug"):
+    """A person's rows (by default light: no photo), with their events' times, earliest first."""
     return query(db, f"""SELECT {columns}, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at,
                                 e.grace_minutes AS event_grace_minutes
                          FROM attendees a JOIN events e ON e.id = a.event_id
@@ -63,12 +67,18 @@ def registration_at(db, person_id, event_id, columns="a.*"):
 
 
 def current_registration(db, person_id, moment=None):
-    """The registration a badge or a link opens: the event open now; else the latest one
-    held so far; else (before the first) the next one. None when the person is gone."""
-    return pick_current(registrations(db, person_id), moment)
+    """The registration a badge or a link opens (row and event_slug): the event open now;
+    else the latest one held so far; else (before the first) the next one. None when the
+    person is gone. Chosen over light rows, then the one chosen is read whole."""
+    chosen = pick_current(registrations(db, person_id), moment)
+    if chosen is None:
+        return None
+    return query(db, f"SELECT {REGISTRATION} FROM attendees a JOIN events e ON e.id = a.event_id WHERE a.id = ?",
+                 [chosen["id"]])[0]
 
 
 def pick_current(rows, moment=None):
+    """Of rows from `registrations`, the one on now, else the latest held, else the first."""
     if not rows:
         return None
     moment = moment or datetime.now(timezone.utc)
@@ -80,10 +90,7 @@ def pick_current(rows, moment=None):
 
     open_now = [row for row in rows if window(row)[0] <= moment <= window(row)[1]]
     held = [row for row in rows if window(row)[0] <= moment]
-    chosen = dict((open_now or held or [rows[0]])[-1])
-    for key in ("event_starts_at", "event_ends_at", "event_grace_minutes"):
-        del chosen[key]
-    return chosen
+    return (open_now or held or [rows[0]])[-1]
 
 
 def programme_person_rows(db, event):
@@ -91,19 +98,18 @@ def programme_person_rows(db, event):
     by `email_key` (what a new registration there joins). {} for a standalone event."""
     if not event.get("programme_id"):
         return {}
-    rows = query(db, """SELECT a.* FROM attendees a JOIN events e ON e.id = a.event_id
-                        WHERE e.programme_id = ? AND a.event_id != ?
-                        GROUP BY a.person_id""", [event["programme_id"], event["id"]])
+    rows = query(db, f"""SELECT {SHARED_COLUMNS} FROM attendees a JOIN events e ON e.id = a.event_id
+                         WHERE e.programme_id = ? AND a.event_id != ?
+                         GROUP BY a.person_id""", [event["programme_id"], event["id"]])
     return {email_key(row["email"]): row for row in rows}
 
 
-def programme_person_row(db, event, email):
-    """A row of the programme person with this email registered elsewhere, or None."""
-    if not event.get("programme_id"):
+def programme_person_row(db, programme_id, email, columns=SHARED_COLUMNS):
+    """A row of the programme's person with this email, or None (also for no programme)."""
+    if not programme_id:
         return None
-    rows = query(db, """SELECT a.* FROM people p JOIN attendees a ON a.person_id = p.id
-                        WHERE p.programme_id = ? AND p.email = ? LIMIT 1""",
-                 [event["programme_id"], email])
+    rows = query(db, f"""SELECT {columns} FROM people p JOIN attendees a ON a.person_id = p.id
+                         WHERE p.programme_id = ? AND p.email = ? LIMIT 1""", [programme_id, email])
     return rows[0] if rows else None
 
 
@@ -114,7 +120,7 @@ def joining_row(person_row, record):
     explicit yes/no to an opt-in (a CSV's allow_suggest or share_photo column) changes one."""
     row = {field: person_row[field] for field in SHARED_FIELDS}
     for field, value in record.items():
-        if field in OPT_OUT_CONSENTS or value == "":
+        if field in CONSENT_FIELDS or value == "":
             continue
         row[field] = value
     return row

@@ -196,6 +196,7 @@ def _entry_reader(archive, info, inflated):
         try:
             with archive.open(info) as entry:
                 data = entry.read(headshots.MAX_BYTES + 1)  # at most this, whatever the zip declares
+        # zipfile raises NotImplementedError for a compression method it lacks (deflate64...).
         except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error, OSError) as exc:
             raise Invalid(f"cannot be read from the zip ({exc})")
         inflated[0] += len(data)

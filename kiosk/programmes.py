@@ -9,10 +9,9 @@ code and link, and the ones they held for this event stay valid as aliases.
 from .db import now, query, write
 from .errors import Conflict, NotFound
 from .events import check_name, check_slug, get_event
-from .people import SHARED_FIELDS
+from .people import CONSENT_FIELDS, OPT_IN_FIELDS, SHARED_FIELDS, programme_person_row
 
-CONSENT = ("share_email", "share_linkedin", "allow_scan", "allow_suggest", "share_photo",
-           "consent_at", "consent_source")
+CONSENT = CONSENT_FIELDS + OPT_IN_FIELDS + ("consent_at", "consent_source")
 
 
 def create_programme(db, slug, name):
@@ -79,12 +78,11 @@ def set_event_programme(db, event_slug, programme_slug):
 
 def _join(db, programme_id, row):
     """Make a standalone attendee row the programme's person with its email."""
-    found = query(db, """SELECT a.* FROM people p JOIN attendees a ON a.person_id = p.id
-                         WHERE p.programme_id = ? AND p.email = ? LIMIT 1""", [programme_id, row["email"]])
-    if not found:
+    person = programme_person_row(db, programme_id, row["email"], "a.*")
+    if person is None:
         db.execute("UPDATE people SET programme_id = ? WHERE id = ?", [programme_id, row["person_id"]])
         return
-    person, old_person = found[0], row["person_id"]
+    old_person = row["person_id"]
     chosen, aliases = _merged(person, row)
     row_photo = _row_photo_wins(db, person, row)
     # The row becomes the person's; its own person goes (their code and key stay valid here).
