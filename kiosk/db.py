@@ -51,7 +51,13 @@ def connect(path):
     # WAL survives a killed process; only an OS crash can lose the last commits.
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
-    return sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    db.after_commit = []  # called after every commit of write()
+    if conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):  # never while migrating
+        from .kiosks import watch_settings  # (kiosks.py imports this module)
+
+        watch_settings(db)  # kiosk authentications kept in memory hear of every change
+    return db
 
 
 def get_db():
@@ -102,6 +108,8 @@ def write(db):
                 db.conn.execute("ROLLBACK")
             raise
         db.conn.execute("COMMIT")
+    for listener in getattr(db, "after_commit", ()):  # a Database made elsewhere has none
+        listener()
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 import shlex
 import shutil
+import time
 
 from badges import DEFAULT_LAYOUT, LAYOUTS
 
@@ -106,15 +107,42 @@ def list_kiosks(db, event_slug, name=None):
 def authenticate(db, token, event_slug=None):
     """The kiosk holding this bearer token (for this event, when one is named), with its
     workshop's slug and title, and its event's row as "event"; None when the token is
-    unknown, revoked or another event's. One query: a kiosk request needs no other to
-    know its event (kiosk_event)."""
+    unknown, revoked or another event's. A kiosk request needs no other read to know its
+    event (kiosk_event).
+
+    A kiosk sends a request per scan, and what its token unlocks rarely changes: the
+    answer is kept in this process (_KNOWN) for SETTINGS_SECONDS, or until a change to a
+    kiosk, event or workshop made through any of this process's connections
+    (watch_settings), whichever comes first. So a kiosk revoked on the organiser's pages
+    stops at once; one revoked by another process (the command line) within seconds."""
     if not token:
         return None
+    key = (token_hash(token), event_slug)
+    known = _KNOWN.get(key)
+    if known and known[0] == _generation[0] and known[1] > time.monotonic():
+        return _copy(known[2])
+    generation = _generation[0]  # read before the row: a change meanwhile makes the entry stale
+    kiosk = _read_kiosk(db, *key)
+    if kiosk is not None:
+        if len(_KNOWN) >= MAX_KNOWN:  # tokens of kiosks long revoked: start afresh
+            _KNOWN.clear()
+        _KNOWN[key] = (generation, time.monotonic() + SETTINGS_SECONDS, kiosk)
+    return _copy(kiosk)
+
+
+SETTINGS_SECONDS = 2
+MAX_KNOWN = 1000
+_KNOWN = {}  # (token hash, event slug or None) -> (generation, expiry, kiosk)
+_generation = [0]  # raised by every change to the tables SETTINGS_TABLES names
+SETTINGS_TABLES = ("kiosks", "events", "workshops")  # what authenticate() reads
+
+
+def _read_kiosk(db, hashed, event_slug):
     sql = """SELECT k.*, w.slug AS workshop, w.title AS workshop_title, e.*
              FROM kiosks k JOIN events e ON e.id = k.event_id
              LEFT JOIN workshops w ON w.id = k.workshop_id
              WHERE k.token_hash = ? AND k.revoked_at IS NULL"""
-    params = [token_hash(token)]
+    params = [hashed]
     if event_slug is not None:
         sql += " AND e.slug = ?"
         params.append(event_slug)
@@ -125,6 +153,40 @@ def authenticate(db, token, event_slug=None):
     names = [column[0] for column in cursor.description]
     split = names.index("workshop_title") + 1  # the event's columns follow
     return {**dict(zip(names[:split], row[:split])), "event": dict(zip(names[split:], row[split:]))}
+
+
+def _copy(kiosk):
+    """Each request its own dicts: a view changing one never changes what the next one reads."""
+    return {**kiosk, "event": dict(kiosk["event"])} if kiosk else None
+
+
+def settings_changed():
+    """A kiosk, event or workshop changed: every kept authentication is stale."""
+    _generation[0] += 1
+
+
+def watch_settings(db):
+    """Temporary triggers (this connection's own, never written to the file) that call
+    settings_changed() on every insert, update and delete in SETTINGS_TABLES: at once, and
+    again when the transaction commits, since a kiosk authenticating in between still
+    reads the row as it was."""
+    pending = []
+
+    def changed():
+        settings_changed()
+        pending.append(True)
+
+    def committed():
+        if pending:
+            pending.clear()
+            settings_changed()
+
+    db.conn.create_function("kiosk_settings_changed", 0, changed)
+    db.after_commit.append(committed)
+    for table in SETTINGS_TABLES:
+        for action in ("INSERT", "UPDATE", "DELETE"):
+            db.conn.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS watch_{table}_{action.lower()} "
+                            f"AFTER {action} ON main.{table} BEGIN SELECT kiosk_settings_changed(); END")
 
 
 def kiosk_event(db, event_slug, kiosk=None):

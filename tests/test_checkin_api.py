@@ -1,21 +1,29 @@
 """The check-in API: every outcome, nonce replays, tokens, malformed requests, races."""
 
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
 
+from conftest import ORGANISER, ROOT, post_form
 from kiosk import create_app
 from kiosk.attendee_import import import_attendees
 from kiosk.attendees import find_attendee, set_revoked
-from kiosk.db import connect
-from kiosk.events import add_workshop, create_event, server_zone
+from kiosk.db import connect, write
+from kiosk.events import add_workshop, create_event, server_zone, update_event
 from kiosk.checkins import check_in
-from kiosk.kiosks import authenticate, create_kiosk, revoke_kiosk
+from kiosk.kiosks import SETTINGS_SECONDS, authenticate, create_kiosk, revoke_kiosk
 from kiosk.nonces import answered
 
 PEOPLE = (
@@ -158,8 +166,67 @@ def test_token_required(door, headers):
 
 
 def test_revoked_kiosk_token_stops_working(door):
+    assert door.scan(door.code["zoe@example.org"]).status_code == 201  # the token is known now
     revoke_kiosk(door.db, "today", "Door 1")
-    assert door.scan(door.code["zoe@example.org"]).status_code == 401
+    assert door.scan(door.code["ann@example.org"]).status_code == 401
+    assert door.count() == 1
+
+
+def test_a_kiosk_revoked_on_the_organisers_page_stops_at_its_next_scan(app, door):
+    """The page promises 'that device can no longer check anyone in': not even for the
+    seconds this process keeps a kiosk's authentication."""
+    assert door.scan(door.code["zoe@example.org"]).status_code == 201
+    staff = app.test_client()
+    post_form(staff, "/login", {"email": ORGANISER[0], "password": ORGANISER[1]})
+    page = post_form(staff, "/admin/events/today/kiosks/revoke", {"name": "Door 1"}, follow_redirects=True)
+    assert "can no longer check anyone in" in page.get_data(as_text=True)
+    assert door.scan(door.code["ann@example.org"]).status_code == 401
+    assert door.count() == 1
+
+
+def test_an_event_closed_or_a_kiosk_reissued_meanwhile_applies_at_the_next_scan(door):
+    assert door.scan(door.code["zoe@example.org"]).status_code == 201
+    update_event(door.db, "today", ends=(datetime.now(timezone.utc) - timedelta(minutes=10)).isoformat(),
+                 grace_minutes=0)
+    assert door.scan(door.code["ann@example.org"]).get_json()["result"] == "closed"
+    _, new_token = create_kiosk(door.db, "today", "Door 1")
+    assert door.scan(door.code["bob@example.org"]).status_code == 401
+    assert door.scan(door.code["bob@example.org"], token=new_token).get_json()["result"] == "closed"
+
+
+def test_a_kiosk_authenticated_while_its_revocation_commits_is_not_kept(door, app):
+    other = connect(app.config["DATABASE"])
+    with write(door.db):
+        revoke_kiosk(door.db, "today", "Door 1")
+        assert authenticate(other, door.token, "today") is not None, "not revoked until the commit"
+    assert authenticate(other, door.token, "today") is None
+    other.close()
+
+
+def test_a_kiosk_reissued_by_the_command_line_stops_within_seconds(live_server):
+    """Another process (the command line) cannot tell the server: the old token works
+    for at most SETTINGS_SECONDS more."""
+    scan = {"code": "NOT-A-BADGE", "nonce": uuid.uuid4().hex}
+    assert _post_json(live_server, scan)[0] == 404  # authenticated: an unknown badge
+    env = {**os.environ, "KIOSK_DATABASE": str(live_server.database), "KIOSK_SECRET_KEY": "live-test-secret"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "create-kiosk", "medics-demo", "Front door"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    deadline = time.monotonic() + SETTINGS_SECONDS + 3
+    while _post_json(live_server, {**scan, "nonce": uuid.uuid4().hex})[0] != 401:
+        assert time.monotonic() < deadline, "the re-issued kiosk's old token still works"
+        time.sleep(0.2)
+
+
+def _post_json(server, body):
+    request = urllib.request.Request(f"{server.url}/api/v1/events/medics-demo/checkins", method="POST",
+                                     data=json.dumps(body).encode(),
+                                     headers={"Authorization": f"Bearer {server.token}",
+                                              "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
 
 
 @pytest.mark.parametrize("body, message", [
