@@ -3,7 +3,7 @@
 Every kiosk request carries a nonce, and a replay gets the first answer (nonces.py).
 Two doors scanning one badge at once record one check-in: the insert itself finds an
 earlier one (checkins_once), under the write lock. What a scan only reads (the badge's
-holder, a replay's answer) is read before that lock, which covers the writes alone.
+holder) is read before that lock, which covers the writes alone.
 """
 
 import secrets
@@ -27,9 +27,6 @@ def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=
     check_nonce(nonce)
     code, moment = parse_badge_code(code_text), _moment(at)
     event = kiosk_event(db, event_slug, kiosk)
-    earlier = replayed(db, nonce, kiosk)
-    if earlier:
-        return earlier
     workshop_row = _workshop(db, event, kiosk, workshop)
     holder = badge_holder(db, event, code)
     return answered(db, nonce, kiosk,
@@ -164,9 +161,9 @@ def _record(db, event, attendee, workshop, stamp, kiosk, by_search):
     workshop_id = workshop["id"] if workshop else None
     inserted = db.execute(
         "INSERT INTO checkins (event_id, attendee_id, workshop_id, kiosk_id, at, by_search) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING at",
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [event["id"], attendee["id"], workshop_id, kiosk["id"] if kiosk else None, stamp, int(by_search)],
-    ).fetchone()
+    ).rowcount
     if inserted:
         return True, stamp
     earlier = db.execute(
@@ -177,21 +174,30 @@ def _record(db, event, attendee, workshop, stamp, kiosk, by_search):
 
 
 # What a scan needs of its badge's holder; never the photo (a blob of tens of KB).
-HOLDER_COLUMNS = """id, event_id, person_id, first_name, last_name, organisation, role, pronouns, code,
-                    badge_printed_at, print_count, revoked_at, allow_scan"""
-BADGE_HOLDER = f"SELECT {HOLDER_COLUMNS} FROM attendees WHERE event_id = ? AND code = ?"
+HOLDER_COLUMNS = """a.id, a.event_id, a.person_id, a.first_name, a.last_name, a.organisation, a.role,
+                    a.pronouns, a.code, a.badge_printed_at, a.print_count, a.revoked_at, a.allow_scan"""
 
 
-def badge_holder(db, event, code):
-    """The attendee holding this (parsed) badge code in this event, for a scan; or None.
-    In a programme the code may be one the person held before their events were joined
-    (an alias): it names the same person."""
-    if not code:
+def badge_holder(db, event, code, columns=HOLDER_COLUMNS):
+    """The attendee holding this (parsed) badge code in this event, for a scan; or None."""
+    return badge_holders(db, event, [code], columns)[0]
+
+
+def badge_holders(db, event, codes, columns=HOLDER_COLUMNS):
+    """The holders of these (parsed) badge codes in this event, in order (None where a code
+    is no badge here), in one read. In a programme a code may be one the person held before
+    their events were joined (an alias): it names the same person."""
+    wanted = [code for code in codes if code]
+    rows = query(db, f"SELECT {columns} FROM attendees a WHERE a.event_id = ? AND a.code IN "
+                     f"({', '.join('?' * len(wanted))})", [event["id"], *wanted]) if wanted else []
+    found = {row["code"]: row for row in rows}
+    return [found.get(code) or _alias_holder(db, event, code, columns) for code in codes]
+
+
+def _alias_holder(db, event, code, columns):
+    if not code or not event.get("programme_id"):
         return None
-    rows = query(db, BADGE_HOLDER, [event["id"], code])
-    if rows or not event.get("programme_id"):
-        return rows[0] if rows else None
-    return registration_at(db, person_id_for(db, "code", code), event["id"], HOLDER_COLUMNS)
+    return registration_at(db, person_id_for(db, "code", code), event["id"], columns)
 
 
 def returning_person(db, event, code, register):

@@ -12,13 +12,13 @@ A contact's email and LinkedIn are shown only where that contact agreed to share
 from datetime import datetime, timezone
 
 from .attendees import web_link
-from .checkins import badge_holder, is_open, per_ten_minutes, public_person
+from .checkins import HOLDER_COLUMNS, badge_holder, badge_holders, is_open, per_ten_minutes, public_person
 from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Invalid, NotFound
 from .events import get_event, get_workshop, local_iso
 from .kiosks import kiosk_event
-from .nonces import Answer, answered, check_nonce, replayed
+from .nonces import Answer, answered, check_nonce
 
 TAGS = ("follow up", "mentor", "research", "job")  # the quick tags a person ticks
 FOLLOW_UP, FOLLOWED_UP = "follow up", "followed up"
@@ -27,8 +27,14 @@ NOTE_LIMIT = 1000
 CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest", "share_photo")
 
 
+# A scanned badge's holder, and whether they have been checked into any of the event's
+# workshops: two people of whom one has not cannot have met at one.
+SCAN_COLUMNS = f"""{HOLDER_COLUMNS}, EXISTS (SELECT 1 FROM checkins c
+                                          WHERE c.attendee_id = a.id AND c.workshop_id IS NOT NULL) AS in_workshop"""
+
+
 def attendee_by_code(db, event, code_text):
-    return badge_holder(db, event, parse_badge_code(code_text))
+    return badge_holder(db, event, parse_badge_code(code_text), SCAN_COLUMNS)
 
 
 def clean_tags(tags):
@@ -39,23 +45,20 @@ def clean_tags(tags):
 def record(db, event_slug, scanner, scanned_code, *, via, note="", tags=(), workshop=None,
            nonce=None, kiosk=None):
     """Record that `scanner` (an attendee row) met the holder of `scanned_code`."""
-    return record_at(db, get_event(db, event_slug), scanner, scanned_code, via=via, note=note, tags=tags,
-                     workshop=workshop, nonce=nonce, kiosk=kiosk)
-
-
-def record_at(db, event, scanner, scanned_code, *, via, note="", tags=(), workshop=None, nonce=None,
-              kiosk=None):
-    """`record` for an event row the caller has already read. Everything but the writes
-    (reading the badge's holder, checking the rules, finding a shared workshop) happens
-    before the write lock."""
     if nonce is not None:
         check_nonce(nonce)
+    event = get_event(db, event_slug)
+    return record_at(db, event, scanner, attendee_by_code(db, event, scanned_code), via=via, note=note,
+                     tags=tags, workshop=workshop, nonce=nonce, kiosk=kiosk)
+
+
+def record_at(db, event, scanner, scanned, *, via, note="", tags=(), workshop=None, nonce=None, kiosk=None):
+    """`record` for the event and the scanned badge's holder (or None), read by the caller.
+    Everything but the writes (checking the rules, finding a shared workshop) happens before
+    the write lock. A replayed nonce finds its stored answer when this one would be stored
+    (nonces.answered): it writes nothing and gets that first answer."""
     note = " ".join(str(note or "").split())[:NOTE_LIMIT]
     workshop_row = get_workshop(db, event, workshop) if workshop else None
-    earlier = replayed(db, nonce, kiosk)
-    if earlier:
-        return earlier
-    scanned = attendee_by_code(db, event, scanned_code)
     refusal = _refusal(event, scanner, scanned, via)
     if refusal:  # nothing to write but the answer, when there is a nonce to keep it for
         return answered(db, nonce, kiosk, lambda: refusal) if nonce else refusal
@@ -92,9 +95,9 @@ def _save(db, event, scanner, scanned, workshop_id, via, note, tags, stamp):
     # Insert first: a new meeting (the common case) is one statement; a repeat does nothing here.
     if db.execute(
         """INSERT INTO connections (event_id, scanner_id, scanned_id, workshop_id, via, note, tags, at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id""",
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
         [event["id"], scanner["id"], scanned["id"], workshop_id, via, note, tags, stamp],
-    ).fetchone():
+    ).rowcount:
         return Answer(201, "created", f"Saved: you met {first}.", attendee=person)
     existing = db.execute(
         "SELECT id, note, tags FROM connections WHERE event_id = ? AND scanner_id = ? AND scanned_id = ?",
@@ -112,6 +115,8 @@ def _shared_workshop(db, scanner, scanned, moment):
     """A workshop both people were checked into at `moment` (the latest they both
     entered, not yet over), or None: then they met at the event, not at a workshop.
     Someone else's check-in is never taken as where two people met."""
+    if not (scanner.get("in_workshop", True) and scanned.get("in_workshop", True)):
+        return None  # one of them has been at no workshop (SCAN_COLUMNS)
     row = db.execute(
         """SELECT w.id FROM workshops w
            JOIN checkins a ON a.workshop_id = w.id AND a.attendee_id = :scanner AND a.at <= :at
@@ -125,12 +130,14 @@ def _shared_workshop(db, scanner, scanned, moment):
 
 def pair(db, event_slug, scanner_code, scanned_code, nonce, *, kiosk=None, workshop=None, note=""):
     """Kiosk pair mode: two badges scanned one after the other record A met B."""
+    check_nonce(nonce)
     event = kiosk_event(db, event_slug, kiosk)
-    scanner = attendee_by_code(db, event, scanner_code)
+    scanner, scanned = badge_holders(db, event, [parse_badge_code(scanner_code), parse_badge_code(scanned_code)],
+                                     SCAN_COLUMNS)
     if scanner is None:
         raise NotFound("the first badge is not one of this event's badges")
     workshop = workshop or (kiosk["workshop"] if kiosk else None)
-    return record_at(db, event, scanner, scanned_code, via="kiosk", note=note, nonce=nonce,
+    return record_at(db, event, scanner, scanned, via="kiosk", note=note, nonce=nonce,
                      kiosk=kiosk, workshop=workshop)
 
 

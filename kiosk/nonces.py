@@ -4,9 +4,12 @@ The answer is stored in the same transaction as the write it made, so a replay
 (an offline kiosk syncing, a retry after a lost response) gets the very same
 answer and records nothing new.
 
-A replay is looked for before the writer lock is taken, so the lock covers only the
-writes. Two requests with one nonce may both find none: the second's insert of its
-answer then finds the first's, and its transaction is rolled back (see `answered`).
+A replay is found where its answer would be stored: the insert of that answer finds
+the first one, the replay's transaction is rolled back, and the first answer is read
+(`answered`). The common request, a new nonce, reads nothing for it; a replay, or two
+requests racing with one nonce, cost the writer lock a rolled-back write. A request whose
+work is not in one transaction with its answer (a walk-in registers someone first) looks
+for its replay beforehand (`replayed`).
 """
 
 import json
@@ -67,10 +70,10 @@ class AnsweredMeanwhile(Exception):
 
 def answered(db, nonce, kiosk, decide):
     """Call `decide()` in a write transaction and store the answer it returns in the same
-    one; return that answer. The caller has already found no stored answer (`replayed`).
-    Should a request with the same nonce have stored one since, `decide`'s writes are
-    rolled back and that first answer is returned: one answer per nonce, written once.
-    Without a nonce, only the write."""
+    one; return that answer. Should a request with the same nonce have stored one (a
+    replay, or a race), `decide`'s writes are rolled back and that first answer is
+    returned: one answer per nonce, written once. `decide` must do nothing but write to
+    the database. Without a nonce, only the write."""
     try:
         with write(db):
             answer = decide()

@@ -279,6 +279,11 @@ def test_pair_mode_api(client, people, db):
     first = pair(people["ann"], people["zoe"], "pair-nonce-1")
     assert first.status_code == 201 and first.get_json()["result"] == "created"
     assert pair(people["ann"], people["zoe"], "pair-nonce-1").get_json() == first.get_json()
+    replayed = client.post("/api/v1/events/today/connections", headers={"Authorization": f"Bearer {token}"},
+                           json={"scanner": people["ann"]["code"], "scanned": people["zoe"]["code"],
+                                 "nonce": "pair-nonce-1", "note": "Ask about her audit"})
+    assert replayed.get_json() == first.get_json()
+    assert db.execute("SELECT note FROM connections").fetchone()[0] == "", "a replay writes nothing"
     assert pair(people["ann"], people["zoe"]).status_code == 200
     assert pair(people["ann"], people["bob"]).status_code == 403
     assert pair(people["ann"], people["ann"]).status_code == 422

@@ -150,6 +150,19 @@ def test_a_workshop_is_shown_only_where_both_were_or_its_kiosk_recorded_it(app, 
     assert met_at(db, people["ann"], people["cy"]) == "Careers in Cardiology", "made at its kiosk"
 
 
+def test_a_pair_kiosk_at_the_door_finds_the_workshop_both_were_in(db, workshop_people):
+    people = workshop_people
+    for who in ("zoe", "cy"):
+        check_in(db, "today", people[who]["code"], uuid.uuid4().hex, workshop="cardio")
+    check_in(db, "today", people["ann"]["code"], uuid.uuid4().hex)
+    pair(db, "today", people["zoe"]["code"], people["cy"]["code"], uuid.uuid4().hex)
+    assert met_at(db, people["zoe"], people["cy"]) == "Careers in Cardiology"
+    pair(db, "today", people["ann"]["code"], people["zoe"]["code"], uuid.uuid4().hex)
+    pair(db, "today", people["zoe"]["code"], people["ann"]["code"], uuid.uuid4().hex)
+    assert met_at(db, people["ann"], people["zoe"]) == met_at(db, people["zoe"], people["ann"]) == "", \
+        "Ann was at the door, not in Careers in Cardiology"
+
+
 @pytest.fixture
 def people(db):
     return open_event(db, "today")
