@@ -54,10 +54,8 @@ def replayed(db, nonce, kiosk):
     Answers are kept per kiosk: a nonce another kiosk (another event's) sent says nothing here."""
     if nonce is None:
         return None
-    row = db.execute(
-        "SELECT status, body FROM api_replies WHERE coalesce(kiosk_id, 0) = ? AND nonce = ?",
-        [kiosk["id"] if kiosk else 0, nonce],
-    ).fetchone()
+    row = db.execute("SELECT status, body FROM api_replies WHERE asked_by = ? AND nonce = ?",
+                     [_asked_by(kiosk), nonce]).fetchone()
     if row is None:
         return None
     body = json.loads(row[1])
@@ -86,9 +84,14 @@ def answered(db, nonce, kiosk, decide):
 
 def _remember(db, nonce, kiosk, answer):
     stored = db.execute(
-        "INSERT INTO api_replies (nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?) "
+        "INSERT INTO api_replies (asked_by, nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT DO NOTHING",
-        [nonce, kiosk["id"] if kiosk else None, answer.status, json.dumps(answer.body()), now()],
+        [_asked_by(kiosk), nonce, kiosk["id"] if kiosk else None, answer.status, json.dumps(answer.body()), now()],
     ).rowcount
     if not stored:
         raise AnsweredMeanwhile
+
+
+def _asked_by(kiosk):
+    """Whose nonces these are: the kiosk's, or (0) requests from no kiosk."""
+    return kiosk["id"] if kiosk else 0

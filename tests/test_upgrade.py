@@ -120,6 +120,26 @@ def test_badge_codes_still_check_in_and_connect(release):
     assert answer.get_json()["attendee"]["first_name"] == person["first_name"]
 
 
+def test_a_scan_answered_before_the_upgrade_replays_its_answer_and_records_nothing(release):
+    """A kiosk's offline queue sends again, after the upgrade, a scan the old release
+    answered: the same answer, and no second check-in."""
+    app, issued = release
+    scanned = issued["recorded"]["checkins"][0]  # the first scan: nonce fixture-000000
+    code = next(a["code"] for a in issued["recorded"]["attendees"]
+                if (a["event"], a["email"]) == (scanned["event"], scanned["email"]))
+    before = recorded(app.config["DATABASE"])["checkins"]
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        stored = db.execute("SELECT body FROM api_replies WHERE nonce = 'fixture-000000'").fetchone()[0]
+        db.close()
+    first = json.loads(stored)
+    answer = app.test_client().post(
+        "/api/v1/events/fellows-nov/checkins", json={"code": code, "nonce": "fixture-000000"},
+        headers={"Authorization": f"Bearer {issued['kiosk_tokens']['door']}"})
+    assert answer.status_code == 201 and answer.get_json() == first
+    assert recorded(app.config["DATABASE"])["checkins"] == before
+
+
 def test_the_releases_events_join_a_programme_with_every_badge_and_link_still_working(release):
     """An organiser upgrades mid-series and joins the events they ran as islands: each
     person shared by both becomes one, and every badge printed and link mailed before
