@@ -17,7 +17,7 @@ from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Invalid, NotFound
 from .events import get_event, get_workshop, local_iso
-from .kiosks import kiosk_event
+from .kiosks import kiosk_event, kiosk_workshop
 from .nonces import Answer, answered, check_nonce
 
 TAGS = ("follow up", "mentor", "research", "job")  # the quick tags a person ticks
@@ -44,28 +44,26 @@ def clean_tags(tags):
 
 def record(db, event_slug, scanner, scanned_code, *, via, note="", tags=(), workshop=None,
            nonce=None, kiosk=None):
-    """Record that `scanner` (an attendee row) met the holder of `scanned_code`."""
+    """Record that `scanner` (an attendee row) met the holder of `scanned_code`. A replayed
+    nonce gets its first answer and writes nothing (nonces.answered)."""
     if nonce is not None:
         check_nonce(nonce)
     event = get_event(db, event_slug)
-    return record_at(db, event, scanner, attendee_by_code(db, event, scanned_code), via=via, note=note,
-                     tags=tags, workshop=workshop, nonce=nonce, kiosk=kiosk)
-
-
-def record_at(db, event, scanner, scanned, *, via, note="", tags=(), workshop=None, nonce=None, kiosk=None):
-    """`record` for the event and the scanned badge's holder (or None), read by the caller.
-    Everything but the writes (checking the rules, finding a shared workshop) happens before
-    the write lock. A replayed nonce finds its stored answer when this one would be stored
-    (nonces.answered): it writes nothing and gets that first answer."""
-    note = " ".join(str(note or "").split())[:NOTE_LIMIT]
     workshop_row = get_workshop(db, event, workshop) if workshop else None
+    return answered(db, nonce, kiosk, lambda: _meeting(db, event, scanner, attendee_by_code(db, event, scanned_code),
+                                                       via, note, tags, workshop_row))
+
+
+def _meeting(db, event, scanner, scanned, via, note, tags, workshop):
+    """In the write transaction that reads the badges (see checkins.py: one transaction a
+    scan): the answer to `scanner` meeting `scanned` (a row or None), saved unless refused."""
     refusal = _refusal(event, scanner, scanned, via)
-    if refusal:  # nothing to write but the answer, when there is a nonce to keep it for
-        return answered(db, nonce, kiosk, lambda: refusal) if nonce else refusal
+    if refusal:
+        return refusal
     stamp = now()
-    workshop_id = workshop_row["id"] if workshop_row else _shared_workshop(db, scanner, scanned, stamp)
-    return answered(db, nonce, kiosk, lambda: _save(db, event, scanner, scanned, workshop_id, via, note,
-                                                    clean_tags(tags), stamp))
+    workshop_id = workshop["id"] if workshop else _shared_workshop(db, scanner, scanned, stamp)
+    note = " ".join(str(note or "").split())[:NOTE_LIMIT]
+    return _save(db, event, scanner, scanned, workshop_id, via, note, clean_tags(tags), stamp)
 
 
 def _refusal(event, scanner, scanned, via):
@@ -132,13 +130,16 @@ def pair(db, event_slug, scanner_code, scanned_code, nonce, *, kiosk=None, works
     """Kiosk pair mode: two badges scanned one after the other record A met B."""
     check_nonce(nonce)
     event = kiosk_event(db, event_slug, kiosk)
-    scanner, scanned = badge_holders(db, event, [parse_badge_code(scanner_code), parse_badge_code(scanned_code)],
-                                     SCAN_COLUMNS)
-    if scanner is None:
-        raise NotFound("the first badge is not one of this event's badges")
-    workshop = workshop or (kiosk["workshop"] if kiosk else None)
-    return record_at(db, event, scanner, scanned, via="kiosk", note=note, nonce=nonce,
-                     kiosk=kiosk, workshop=workshop)
+    workshop_row = get_workshop(db, event, workshop) if workshop else kiosk_workshop(kiosk)
+    codes = [parse_badge_code(scanner_code), parse_badge_code(scanned_code)]
+
+    def meeting():
+        scanner, scanned = badge_holders(db, event, codes, SCAN_COLUMNS)
+        if scanner is None:
+            raise NotFound("the first badge is not one of this event's badges")
+        return _meeting(db, event, scanner, scanned, "kiosk", note, (), workshop_row)
+
+    return answered(db, nonce, kiosk, meeting)
 
 
 def contact_fields(other):

@@ -196,6 +196,13 @@ def kiosk_event(db, event_slug, kiosk=None):
     return event if event and event["slug"] == event_slug else get_event(db, event_slug)
 
 
+def kiosk_workshop(kiosk):
+    """The workshop a kiosk stands at (id, slug, title), from its authentication; or None."""
+    if not kiosk or not kiosk["workshop_id"]:
+        return None
+    return {"id": kiosk["workshop_id"], "slug": kiosk["workshop"], "title": kiosk["workshop_title"]}
+
+
 def revoke_kiosk(db, event_slug, name):
     event = get_event(db, event_slug)
     with write(db):
