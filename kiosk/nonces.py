@@ -36,11 +36,19 @@ class Answer:
     # registered for): the code proves nothing about who holds it, so no phone QR. Never sent.
     registered_here: bool = False
     replay: bool = False  # the stored first answer to a nonce seen before; never a new QR
+    text: str = field(default="", repr=False, compare=False)  # body() as JSON, once made
 
     def body(self):
         fields = {"result": self.result, "message": self.message, "attendee": self.attendee,
                   "checked_in_at": self.checked_in_at, "workshop": self.workshop}
         return {k: v for k, v in fields.items() if v not in ("", {})}
+
+    def json(self):
+        """The body as JSON text, made once: the text stored for replays is the text sent, and
+        a replay sends the stored text itself."""
+        if not self.text:
+            self.text = json.dumps(self.body())
+        return self.text
 
 
 def check_nonce(nonce):
@@ -58,8 +66,7 @@ def replayed(db, nonce, kiosk):
                      [_asked_by(kiosk), nonce]).fetchone()
     if row is None:
         return None
-    body = json.loads(row[1])
-    return Answer(status=row[0], replay=True, **body)
+    return Answer(status=row[0], replay=True, text=row[1], **json.loads(row[1]))
 
 
 class AnsweredMeanwhile(Exception):
@@ -86,7 +93,7 @@ def _remember(db, nonce, kiosk, answer):
     stored = db.execute(
         "INSERT INTO api_replies (asked_by, nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT DO NOTHING",
-        [_asked_by(kiosk), nonce, kiosk["id"] if kiosk else None, answer.status, json.dumps(answer.body()), now()],
+        [_asked_by(kiosk), nonce, kiosk["id"] if kiosk else None, answer.status, answer.json(), now()],
     ).rowcount
     if not stored:
         raise AnsweredMeanwhile

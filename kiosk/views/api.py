@@ -86,7 +86,7 @@ def json_body(*required):
 
 
 def answer(result):
-    return jsonify(result.body()), result.status
+    return current_app.response_class(result.json(), result.status, mimetype="application/json")
 
 
 @bp.get("/api/v1/kiosk")
@@ -111,20 +111,23 @@ def checkins(slug):
     code = _picked_code(kiosk, body["pick"]) if picked else _required(body, "code")
     result = check_in(get_db(), slug, code, body["nonce"], kiosk=kiosk, by_search=picked,
                       workshop=body.get("workshop") or None, at=body.get("at"))
-    reply = result.body()
-    if picked and result.result != "checked_in":
-        # A name anyone can type found someone already in: no badge (reprint) for whoever
-        # stands at the kiosk, so no code either. A new check-in by name prints the badge
-        # its holder lacks, and is marked so that badge never brings up a phone QR.
-        reply["attendee"] = {key: value for key, value in reply.get("attendee", {}).items() if key != "code"}
+    activation = None
     if body.get("activate") is True and not picked and result.result == "checked_in" \
             and not (result.registered_here or result.replay):
         # Only the person arriving: a code typed or scanned for someone already in (a
         # badge code is no secret) never opens their identity on another phone, nor one
         # for a programme's person this scan registered here.
         activation = issue_activation(get_db(), kiosk, result.attendee["code"])
-        if activation:
-            reply["activation_svg"] = _qr_svg(f"{current_app.config['BASE_URL']}/me/{activation}")
+    if not (picked or activation):
+        return answer(result)  # as stored for a replay
+    reply = result.body()
+    if picked and result.result != "checked_in":
+        # A name anyone can type found someone already in: no badge (reprint) for whoever
+        # stands at the kiosk, so no code either. A new check-in by name prints the badge
+        # its holder lacks, and is marked so that badge never brings up a phone QR.
+        reply["attendee"] = {key: value for key, value in reply.get("attendee", {}).items() if key != "code"}
+    if activation:
+        reply["activation_svg"] = _qr_svg(f"{current_app.config['BASE_URL']}/me/{activation}")
     return jsonify(reply), result.status
 
 PICK_SECONDS = 300
