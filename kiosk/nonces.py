@@ -4,12 +4,11 @@ The answer is stored in the same transaction as the write it made, so a replay
 (an offline kiosk syncing, a retry after a lost response) gets the very same
 answer and records nothing new.
 
-A replay is found where its answer would be stored: the insert of that answer finds
-the first one, the replay's transaction is rolled back, and the first answer is read
-(`answered`). The common request, a new nonce, reads nothing for it; a replay, or two
-requests racing with one nonce, cost the writer lock a rolled-back write. A request whose
-work is not in one transaction with its answer (a walk-in registers someone first) looks
-for its replay beforehand (`replayed`).
+The stored answer is looked for in that same write transaction, first (`answered`):
+writers take turns (BEGIN IMMEDIATE), so two requests with one nonce cannot both find
+none, and a read inside the transaction costs a few microseconds where one of its own
+costs a new transaction (see checkins.py). A request whose work is not in one
+transaction with its answer (a walk-in registers someone first) looks beforehand too.
 """
 
 import json
@@ -69,34 +68,21 @@ def replayed(db, nonce, kiosk):
     return Answer(status=row[0], replay=True, text=row[1], **json.loads(row[1]))
 
 
-class AnsweredMeanwhile(Exception):
-    """A request with the same nonce stored its answer first."""
-
-
 def answered(db, nonce, kiosk, decide):
-    """Call `decide()` in a write transaction and store the answer it returns in the same
-    one; return that answer. Should a request with the same nonce have stored one (a
-    replay, or a race), `decide`'s writes are rolled back and that first answer is
-    returned: one answer per nonce, written once. `decide` must do nothing but write to
-    the database. Without a nonce, only the write."""
-    try:
-        with write(db):
-            answer = decide()
-            if nonce is not None:
-                _remember(db, nonce, kiosk, answer)
-    except AnsweredMeanwhile:
-        return replayed(db, nonce, kiosk)
+    """In one write transaction: the answer stored for this nonce, if there is one (a
+    replay: nothing is written); else `decide()`'s answer, stored with what it wrote.
+    One answer per nonce, written once. Without a nonce, only `decide()`."""
+    with write(db):
+        earlier = replayed(db, nonce, kiosk)
+        if earlier:
+            return earlier
+        answer = decide()
+        if nonce is not None:
+            db.execute("INSERT INTO api_replies (asked_by, nonce, kiosk_id, status, body, at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       [_asked_by(kiosk), nonce, kiosk["id"] if kiosk else None, answer.status, answer.json(),
+                        now()])
     return answer
-
-
-def _remember(db, nonce, kiosk, answer):
-    stored = db.execute(
-        "INSERT INTO api_replies (asked_by, nonce, kiosk_id, status, body, at) VALUES (?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [_asked_by(kiosk), nonce, kiosk["id"] if kiosk else None, answer.status, answer.json(), now()],
-    ).rowcount
-    if not stored:
-        raise AnsweredMeanwhile
 
 
 def _asked_by(kiosk):
