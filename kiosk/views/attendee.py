@@ -43,7 +43,7 @@ def _signer():
 def load_attendee():
     """g.attendee: the attendee this browser belongs to (a live session), or None."""
     g.attendee, g.attendee_session = None, None
-    signed = request.cookies.get(COOKIE)
+    signed = request.cookies.get(COOKIE) if "HTTP_COOKIE" in request.environ else None  # kiosks send none
     if signed:
         try:
             token = _signer().loads(signed)
