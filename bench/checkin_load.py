@@ -37,12 +37,12 @@ RATE = 100
 RATE_SECONDS = 10
 
 
-def prepare(folder):
+def prepare(folder, people=PEOPLE):
     db = connect(Path(folder) / "load.db")
     migrate(db)
     start = datetime.now(timezone.utc) - timedelta(hours=1)
     create_event(db, "load", "Load", start.isoformat(), (start + timedelta(hours=8)).isoformat())
-    rows = ["Name,Email"] + [f"Person {i},p{i}@example.org" for i in range(PEOPLE)]
+    rows = ["Name,Email"] + [f"Person {i},p{i}@example.org" for i in range(people)]
     import_attendees(db, "load", "\n".join(rows).encode())
     codes = [row[0] for row in db.execute("SELECT code FROM attendees ORDER BY id")]
     tokens = [create_kiosk(db, "load", f"Door {i}")[1] for i in range(CLIENTS)]

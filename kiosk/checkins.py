@@ -22,7 +22,7 @@ from .errors import Conflict, Invalid, NotFound
 from .events import get_event, get_workshop
 from .people import SHARED_COLUMNS, person_id_for, registration_at
 from .kiosks import kiosk_event, kiosk_workshop
-from .nonces import Answer, answered, check_nonce, replayed
+from .nonces import Answer, answered, check_nonce
 
 
 def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=None, by_search=False):
@@ -131,25 +131,29 @@ def _check_in(db, event, code, workshop, moment, kiosk, by_search):
     if attendee is None:
         return Answer(404, "unknown", "Unknown badge: this code is not one of this event's badges.")
     person = public_person(attendee)
+    # A name anyone can type (self-service search) finding someone it does not check in
+    # now: no badge code, so no badge (reprint) for whoever stands at the kiosk. Left out
+    # of the stored answer too, which a replay of the nonce sends back.
+    shown = {key: value for key, value in person.items() if key != "code"} if by_search else person
     if attendee["revoked_at"]:
         return Answer(409, "revoked", "This badge has been revoked. Please see the registration desk.",
-                      attendee=person)
+                      attendee=shown)
     if not is_open(event, moment):
-        return Answer(410, "closed", f"Check-in for {event['name']} is closed.", attendee=person)
+        return Answer(410, "closed", f"Check-in for {event['name']} is closed.", attendee=shown)
     stamp = moment.isoformat(timespec="seconds")
-    door = _record(db, event, attendee, None, stamp, kiosk, by_search)
-    if workshop is None:
-        first, at = door
-    else:
+    arrived, at = _record(db, event, attendee, None, stamp, kiosk, by_search)
+    first = arrived
+    if workshop is not None:
         first, at = _record(db, event, attendee, workshop, stamp, kiosk, by_search)
     where = workshop["title"] if workshop else event["name"]
     slug = workshop["slug"] if workshop else ""
     if first:
         return Answer(201, "checked_in", f"Welcome to {where}, {attendee['first_name']}!",
-                      attendee=person, checked_in_at=at, workshop=slug, registered_here=registered_here)
+                      attendee=person, checked_in_at=at, workshop=slug, registered_here=registered_here,
+                      arrived=arrived)
     return Answer(200, "already_checked_in",
                   f"{attendee['first_name']} was already checked in to {where}.",
-                  attendee=person, checked_in_at=at, workshop=slug)
+                  attendee=shown, checked_in_at=at, workshop=slug)
 
 
 def _record(db, event, attendee, workshop, stamp, kiosk, by_search):
@@ -238,13 +242,16 @@ def walk_in(db, event_slug, values, nonce, *, kiosk=None):
     """Register someone at the door and check them in, in one step. Returns the
     check-in answer (201 with the new badge code, for printing). Someone whose email
     is registered already is not registered twice: the answer (409 already_registered)
-    names that person, so the door can check them in instead."""
+    names that person, so the door can check them in instead. Registering and checking
+    in are one transaction with the stored answer: a replay registers nobody."""
     check_nonce(nonce)
-    event = get_event(db, event_slug)
-    earlier = replayed(db, nonce, kiosk)
-    if earlier:
-        return earlier
-    if not is_open(event, datetime.now(timezone.utc)):
+    event = kiosk_event(db, event_slug, kiosk)
+    return answered(db, nonce, kiosk, lambda: _walk_in(db, event, values, kiosk))
+
+
+def _walk_in(db, event, values, kiosk):
+    moment = datetime.now(timezone.utc)
+    if not is_open(event, moment):
         return Answer(410, "closed", f"Check-in for {event['name']} is closed.")
     existing = query(db, "SELECT * FROM attendees WHERE event_id = ? AND email = ?",
                      [event["id"], clean_text(values.get("email"))])
@@ -254,8 +261,8 @@ def walk_in(db, event_slug, values, nonce, *, kiosk=None):
                       f"{clean_text(values.get('email'))} is already registered, as "
                       f"{person['first_name']} {person['last_name']}. Check in this person instead?",
                       attendee=public_person(person))
-    attendee = add_attendee(db, event_slug, values, source="walk-in")
-    return check_in(db, event_slug, attendee["code"], nonce, kiosk=kiosk)
+    attendee = add_attendee(db, event["slug"], values, source="walk-in")
+    return _check_in(db, event, attendee["code"], _workshop(db, event, kiosk, None), moment, kiosk, False)
 
 
 BUCKET_MINUTES = 10

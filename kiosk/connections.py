@@ -49,9 +49,9 @@ def record(db, event_slug, scanner, scanned_code, *, via, note="", tags=(), work
     if nonce is not None:
         check_nonce(nonce)
     event = get_event(db, event_slug)
-    workshop_row = get_workshop(db, event, workshop) if workshop else None
-    return answered(db, nonce, kiosk, lambda: _meeting(db, event, scanner, attendee_by_code(db, event, scanned_code),
-                                                       via, note, tags, workshop_row))
+    return answered(db, nonce, kiosk, lambda: _meeting(
+        db, event, scanner, attendee_by_code(db, event, scanned_code), via, note, tags,
+        get_workshop(db, event, workshop) if workshop else None))
 
 
 def _meeting(db, event, scanner, scanned, via, note, tags, workshop):
@@ -130,14 +130,14 @@ def pair(db, event_slug, scanner_code, scanned_code, nonce, *, kiosk=None, works
     """Kiosk pair mode: two badges scanned one after the other record A met B."""
     check_nonce(nonce)
     event = kiosk_event(db, event_slug, kiosk)
-    workshop_row = get_workshop(db, event, workshop) if workshop else kiosk_workshop(kiosk)
     codes = [parse_badge_code(scanner_code), parse_badge_code(scanned_code)]
 
-    def meeting():
+    def meeting():  # in the write transaction, after a replay's stored answer is looked for
         scanner, scanned = badge_holders(db, event, codes, SCAN_COLUMNS)
         if scanner is None:
             raise NotFound("the first badge is not one of this event's badges")
-        return _meeting(db, event, scanner, scanned, "kiosk", note, (), workshop_row)
+        return _meeting(db, event, scanner, scanned, "kiosk", note, (),
+                        get_workshop(db, event, workshop) if workshop else kiosk_workshop(kiosk))
 
     return answered(db, nonce, kiosk, meeting)
 

@@ -52,6 +52,7 @@ def connect(path):
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    db.path = os.path.realpath(path)
     db.after_commit = []  # called after every commit of write()
     if conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):  # never while migrating
         from .kiosks import watch_settings  # (kiosks.py imports this module)

@@ -31,3 +31,11 @@ class Conflict(KioskError):
 class Unauthorised(KioskError):
     status = 401
     result = "unauthorised"
+
+
+class TryAgain(KioskError):
+    """Nothing was done, and the same request sent again will be answered (a kiosk's
+    offline queue resends anything answered 5xx)."""
+
+    status = 503
+    result = "unavailable"

@@ -1,5 +1,6 @@
 """Kiosk devices: each has a bearer token for the JSON API, stored only as a hash."""
 
+import itertools
 import shlex
 import shutil
 import time
@@ -8,7 +9,7 @@ from badges import DEFAULT_LAYOUT, LAYOUTS
 
 from .codes import new_kiosk_token, token_hash
 from .db import now, query, write
-from .errors import Forbidden, Invalid, NotFound
+from .errors import Forbidden, Invalid, NotFound, TryAgain
 from .events import check_name, get_event, get_workshop
 
 
@@ -114,15 +115,16 @@ def authenticate(db, token, event_slug=None):
     answer is kept in this process (_KNOWN) for SETTINGS_SECONDS, or until a change to a
     kiosk, event or workshop made through any of this process's connections
     (watch_settings), whichever comes first. So a kiosk revoked on the organiser's pages
-    stops at once; one revoked by another process (the command line) within seconds."""
+    stops at once; one revoked by another process (the command line) within seconds, and
+    at once for a write (confirm_kiosk)."""
     if not token:
         return None
-    key = (token_hash(token), event_slug)
+    key = (getattr(db, "path", None), token_hash(token), event_slug)  # two apps in a process: two files
     known = _KNOWN.get(key)
     if known and known[0] == _generation[0] and known[1] > time.monotonic():
         return _copy(known[2])
     generation = _generation[0]  # read before the row: a change meanwhile makes the entry stale
-    kiosk = _read_kiosk(db, *key)
+    kiosk = _read_kiosk(db, *key[1:])
     if kiosk is not None:
         if len(_KNOWN) >= MAX_KNOWN:  # tokens of kiosks long revoked: start afresh
             _KNOWN.clear()
@@ -132,7 +134,8 @@ def authenticate(db, token, event_slug=None):
 
 SETTINGS_SECONDS = 2
 MAX_KNOWN = 1000
-_KNOWN = {}  # (token hash, event slug or None) -> (generation, expiry, kiosk)
+_KNOWN = {}  # (database, token hash, event slug or None) -> (generation, expiry, kiosk)
+_generations = itertools.count(1)  # next() is atomic: two threads never take one number
 _generation = [0]  # raised by every change to the tables SETTINGS_TABLES names
 SETTINGS_TABLES = ("kiosks", "events", "workshops")  # what authenticate() reads
 
@@ -162,7 +165,20 @@ def _copy(kiosk):
 
 def settings_changed():
     """A kiosk, event or workshop changed: every kept authentication is stale."""
-    _generation[0] += 1
+    _generation[0] = next(_generations)
+
+
+def confirm_kiosk(db, kiosk):
+    """In a write transaction: is the kiosk's kept authentication still its row (not
+    revoked, re-issued, moved to another workshop or deleted with its event since, by
+    another process)? Else every kept authentication is forgotten and TryAgain raised:
+    the kiosk sends the request again and is authenticated afresh. A read inside the
+    write transaction costs a few microseconds (see checkins.py)."""
+    row = db.execute("SELECT event_id, workshop_id FROM kiosks WHERE id = ? AND token_hash = ? AND revoked_at IS NULL",
+                     [kiosk["id"], kiosk["token_hash"]]).fetchone()
+    if row is None or tuple(row) != (kiosk["event_id"], kiosk["workshop_id"]):
+        settings_changed()
+        raise TryAgain("This kiosk's settings changed a moment ago; the scan is kept and sent again.")
 
 
 def watch_settings(db):

@@ -7,8 +7,7 @@ answer and records nothing new.
 The stored answer is looked for in that same write transaction, first (`answered`):
 writers take turns (BEGIN IMMEDIATE), so two requests with one nonce cannot both find
 none, and a read inside the transaction costs a few microseconds where one of its own
-costs a new transaction (see checkins.py). A request whose work is not in one
-transaction with its answer (a walk-in registers someone first) looks beforehand too.
+costs a new transaction (see checkins.py).
 """
 
 import json
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .db import now, write
 from .errors import Invalid
+from .kiosks import confirm_kiosk
 
 NONCE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 
@@ -34,6 +34,10 @@ class Answer:
     # Registered by this very scan (a programme's person at a door of an event they had not
     # registered for): the code proves nothing about who holds it, so no phone QR. Never sent.
     registered_here: bool = False
+    # This scan is the person's arrival: their check-in at the event's door is new (at a
+    # workshop kiosk, someone in since the morning gets a new workshop check-in, not this).
+    # Never sent.
+    arrived: bool = False
     replay: bool = False  # the stored first answer to a nonce seen before; never a new QR
     text: str = field(default="", repr=False, compare=False)  # body() as JSON, once made
 
@@ -71,8 +75,11 @@ def replayed(db, nonce, kiosk):
 def answered(db, nonce, kiosk, decide):
     """In one write transaction: the answer stored for this nonce, if there is one (a
     replay: nothing is written); else `decide()`'s answer, stored with what it wrote.
-    One answer per nonce, written once. Without a nonce, only `decide()`."""
+    One answer per nonce, written once. Without a nonce, only `decide()`. A kiosk's
+    request is first confirmed to come from the kiosk as it is now (confirm_kiosk)."""
     with write(db):
+        if kiosk:
+            confirm_kiosk(db, kiosk)
         earlier = replayed(db, nonce, kiosk)
         if earlier:
             return earlier

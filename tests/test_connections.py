@@ -10,7 +10,7 @@ import pytest
 from conftest import post_form
 from kiosk.attendee_import import import_attendees
 from kiosk.attendees import find_attendee, new_private_link
-from kiosk.events import create_event
+from kiosk.events import add_workshop, create_event, delete_workshop
 from kiosk.kiosks import create_kiosk
 from kiosk.views.attendee import COOKIE
 
@@ -294,6 +294,20 @@ def test_pair_mode_api(client, people, db):
     response = client.post("/api/v1/events/today/connections", headers={"Authorization": f"Bearer {token}"},
                            json={"scanner": "ZZZZZZZZZZZZZ", "scanned": people["zoe"]["code"], "nonce": "m" * 10})
     assert response.status_code == 404
+
+
+def test_a_pair_scan_replayed_after_its_workshop_was_deleted_gets_its_first_answer(client, people, db):
+    """An offline kiosk's queue resends a scan after the organiser deleted the workshop it
+    named: the stored answer, not a 404."""
+    add_workshop(db, "today", "cardio", "Careers in Cardiology")
+    token = create_kiosk(db, "today", "Room kiosk")[1]
+    body = {"scanner": people["ann"]["code"], "scanned": people["zoe"]["code"], "workshop": "cardio",
+            "nonce": uuid.uuid4().hex}
+    first = client.post("/api/v1/events/today/connections", headers={"Authorization": f"Bearer {token}"}, json=body)
+    assert first.status_code == 201
+    delete_workshop(db, "today", "cardio", confirmed=True)
+    again = client.post("/api/v1/events/today/connections", headers={"Authorization": f"Bearer {token}"}, json=body)
+    assert (again.status_code, again.get_json()) == (201, first.get_json())
 
 
 def test_leaderboard_counts_distinct_people_and_respects_opt_out(app, client, people, db, organiser):

@@ -5,6 +5,7 @@ and sessions (attendees' and organisers') that end server-side."""
 import uuid
 
 from conftest import ORGANISER, post_form
+from kiosk.events import add_workshop
 from kiosk.kiosks import create_kiosk
 from kiosk.phones import issue_activation
 from kiosk.users import create_user
@@ -108,6 +109,26 @@ def test_a_name_typed_at_a_self_service_kiosk_for_someone_already_in_prints_no_b
     again = client.post("/api/v1/events/today/checkins", headers=bearer(self_token),
                         json={"nonce": "replay-0001", "pick": ann["pick"]})
     assert people["ann"]["code"] not in replayed.get_data(as_text=True) + again.get_data(as_text=True)
+    as_a_badge = client.post("/api/v1/events/today/checkins", headers=bearer(self_token),
+                             json={"nonce": "replay-0001", "code": "ANY"})
+    assert as_a_badge.get_json() == replayed.get_json(), "the stored answer itself holds no code"
+    assert people["ann"]["code"] not in as_a_badge.get_data(as_text=True)
+
+
+def test_a_workshop_kiosk_shows_the_phone_qr_only_to_someone_arriving_at_the_event(client, db):
+    """Checked in at the door this morning, Zoë is new to the workshop, not to the event:
+    her badge code typed at the workshop kiosk opens nothing. Ann, whose first scan of the
+    day is at the workshop, gets the QR."""
+    people = open_event(db, "today")
+    add_workshop(db, "today", "cardio", "Careers in Cardiology")
+    door, room = create_kiosk(db, "today", "Door")[1], create_kiosk(db, "today", "Room", "cardio")[1]
+    check_in(client, door, code=people["zoe"]["code"])
+    typed = check_in(client, room, code=people["zoe"]["code"], activate=True)
+    assert typed.status_code == 201 and typed.get_json()["workshop"] == "cardio"
+    assert "activation_svg" not in typed.get_json()
+    arriving = check_in(client, room, code=people["ann"]["code"], activate=True)
+    assert arriving.status_code == 201 and arriving.get_json()["activation_svg"].startswith("<svg")
+    assert db.execute("SELECT count(*) FROM activations").fetchone()[0] == 1
 
 
 def test_staff_cannot_redirect_an_attendees_mail_to_themselves(app, client, db):

@@ -112,22 +112,17 @@ def checkins(slug):
     result = check_in(get_db(), slug, code, body["nonce"], kiosk=kiosk, by_search=picked,
                       workshop=body.get("workshop") or None, at=body.get("at"))
     activation = None
-    if body.get("activate") is True and not picked and result.result == "checked_in" \
+    if body.get("activate") is True and not picked and result.arrived \
             and not (result.registered_here or result.replay):
         # Only the person arriving: a code typed or scanned for someone already in (a
-        # badge code is no secret) never opens their identity on another phone, nor one
-        # for a programme's person this scan registered here.
+        # badge code is no secret; at a workshop kiosk, in since the morning) never opens
+        # their identity on another phone, nor one for a programme's person this scan
+        # registered here. A new check-in by name prints the badge its holder lacks, and
+        # is marked so that badge never brings up a phone QR.
         activation = issue_activation(get_db(), kiosk, result.attendee["code"])
-    if not (picked or activation):
+    if not activation:
         return answer(result)  # as stored for a replay
-    reply = result.body()
-    if picked and result.result != "checked_in":
-        # A name anyone can type found someone already in: no badge (reprint) for whoever
-        # stands at the kiosk, so no code either. A new check-in by name prints the badge
-        # its holder lacks, and is marked so that badge never brings up a phone QR.
-        reply["attendee"] = {key: value for key, value in reply.get("attendee", {}).items() if key != "code"}
-    if activation:
-        reply["activation_svg"] = _qr_svg(f"{current_app.config['BASE_URL']}/me/{activation}")
+    reply = {**result.body(), "activation_svg": _qr_svg(f"{current_app.config['BASE_URL']}/me/{activation}")}
     return jsonify(reply), result.status
 
 PICK_SECONDS = 300
