@@ -26,11 +26,15 @@ SERVER_DEFAULTS = {
 PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"}
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def configure_logging():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Under a burst of kiosk scans waitress warns per queued request; that is load, not a fault.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    configure_logging()
 
     url = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}"
     # Without KIOSK_BASE_URL, badges and links point at where this process listens.

@@ -1,5 +1,6 @@
 """The floor the product is measured against (bench/request_overhead.py): a bare Flask app
-on the same waitress settings as run.py, with nothing but what any Flask service pays.
+on the same waitress settings and logging as run.py, with nothing but what any Flask
+service pays.
 
     GET  /healthz  {"status": "ok"}
     POST /write    one statement: INSERT ... ON CONFLICT DO NOTHING of the body's nonce, and
@@ -18,7 +19,7 @@ from flask import Flask, jsonify, request
 from common import ROOT
 
 sys.path.insert(0, str(ROOT))
-from run import parse_args, server_settings  # noqa: E402  (the product's own waitress settings)
+from run import configure_logging, parse_args, server_settings  # noqa: E402  (the product's own settings)
 
 WRITER = threading.Lock()
 LOCAL = threading.local()
@@ -58,5 +59,6 @@ if __name__ == "__main__":
     from waitress import serve
 
     database, port = sys.argv[1], int(sys.argv[2])
+    configure_logging()  # as run.py: else waitress's queue warnings cost the floor ~7% of its time
     serve(create_floor_app(database), host="127.0.0.1", port=port, ident="floor",
           **server_settings(parse_args([])))
