@@ -634,7 +634,9 @@ INSERT INTO connections_rebuilt (id, event_id, scanner_id, scanned_id, workshop_
 DROP TABLE connections;
 ALTER TABLE connections_rebuilt RENAME TO connections;
 CREATE INDEX connections_by_scanned ON connections (scanned_id);
-CREATE INDEX connections_by_event ON connections (event_id, at);
+-- No (event_id, at) index again: the unique (event_id, scanner_id, scanned_id) finds an
+-- event's connections, and only the organiser's over-time chart wants them by time (a
+-- sort of one event's rows); every pair scan wrote a page of it.
 
 -- Stored answers keyed by (who asked, nonce) in the table's own B-tree (WITHOUT ROWID),
 -- instead of a rowid table plus a unique index: one page a write, not two. asked_by is
