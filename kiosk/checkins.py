@@ -32,7 +32,7 @@ def check_in(db, event_slug, code_text, nonce, *, kiosk=None, workshop=None, at=
     check_nonce(nonce)
     code, moment = parse_badge_code(code_text), _moment(at)
     event = kiosk_event(db, event_slug, kiosk)
-    return answered(db, nonce, kiosk, lambda: _check_in(db, event, code, _workshop(db, event, kiosk, workshop),
+    return answered(db, nonce, kiosk, lambda: _check_in(db, event, code, scan_workshop(db, event, kiosk, workshop),
                                                         moment, kiosk, by_search))
 
 
@@ -100,7 +100,7 @@ def check_in_history(db, attendee):
     return checkins, log
 
 
-def _workshop(db, event, kiosk, workshop_slug):
+def scan_workshop(db, event, kiosk, workshop_slug):
     """The workshop a scan is for: the one the request names, else its kiosk's, else None."""
     return get_workshop(db, event, workshop_slug) if workshop_slug else kiosk_workshop(kiosk)
 
@@ -262,7 +262,7 @@ def _walk_in(db, event, values, kiosk):
                       f"{person['first_name']} {person['last_name']}. Check in this person instead?",
                       attendee=public_person(person))
     attendee = add_attendee(db, event["slug"], values, source="walk-in")
-    return _check_in(db, event, attendee["code"], _workshop(db, event, kiosk, None), moment, kiosk, False)
+    return _check_in(db, event, attendee["code"], scan_workshop(db, event, kiosk, None), moment, kiosk, False)
 
 
 BUCKET_MINUTES = 10

@@ -12,12 +12,13 @@ A contact's email and LinkedIn are shown only where that contact agreed to share
 from datetime import datetime, timezone
 
 from .attendees import web_link
-from .checkins import HOLDER_COLUMNS, badge_holder, badge_holders, is_open, per_ten_minutes, public_person
+from .checkins import (HOLDER_COLUMNS, badge_holder, badge_holders, is_open, per_ten_minutes, public_person,
+                       scan_workshop)
 from .codes import parse_badge_code
 from .db import now, query, write
 from .errors import Invalid, NotFound
-from .events import get_event, get_workshop, local_iso
-from .kiosks import kiosk_event, kiosk_workshop
+from .events import get_event, local_iso
+from .kiosks import kiosk_event
 from .nonces import Answer, answered, check_nonce
 
 TAGS = ("follow up", "mentor", "research", "job")  # the quick tags a person ticks
@@ -51,7 +52,7 @@ def record(db, event_slug, scanner, scanned_code, *, via, note="", tags=(), work
     event = get_event(db, event_slug)
     return answered(db, nonce, kiosk, lambda: _meeting(
         db, event, scanner, attendee_by_code(db, event, scanned_code), via, note, tags,
-        get_workshop(db, event, workshop) if workshop else None))
+        scan_workshop(db, event, kiosk, workshop)))
 
 
 def _meeting(db, event, scanner, scanned, via, note, tags, workshop):
@@ -136,8 +137,7 @@ def pair(db, event_slug, scanner_code, scanned_code, nonce, *, kiosk=None, works
         scanner, scanned = badge_holders(db, event, codes, SCAN_COLUMNS)
         if scanner is None:
             raise NotFound("the first badge is not one of this event's badges")
-        return _meeting(db, event, scanner, scanned, "kiosk", note, (),
-                        get_workshop(db, event, workshop) if workshop else kiosk_workshop(kiosk))
+        return _meeting(db, event, scanner, scanned, "kiosk", note, (), scan_workshop(db, event, kiosk, workshop))
 
     return answered(db, nonce, kiosk, meeting)
 
