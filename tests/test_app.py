@@ -1,5 +1,6 @@
 """App factory, configuration, secret key, migrations, codes."""
 
+import inspect
 import os
 import sqlite3
 import stat
@@ -58,6 +59,19 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "version": kiosk.__version__}
+
+
+def test_every_view_and_hook_is_synchronous(app):
+    """KioskFlask hands Flask every view, hook and error handler as it is (ensure_sync): an
+    async one would return a coroutine, never run. So there is none."""
+    hooks = [app.view_functions.values(), app.teardown_appcontext_funcs]
+    for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs,
+                     app.url_value_preprocessors):
+        hooks += registry.values()
+    hooks += [handlers.values() for codes in app.error_handler_spec.values() for handlers in codes.values()]
+    called = [func for group in hooks for func in group]
+    assert len(called) > 90  # the views, hooks and handlers are all looked at
+    assert not [func for func in called if inspect.iscoroutinefunction(func)]
 
 
 def test_version_is_shown_to_organisers_and_on_the_command_line(organiser, runner):
