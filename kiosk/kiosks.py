@@ -168,15 +168,25 @@ def settings_changed():
     _generation[0] = next(_generations)
 
 
-def confirm_kiosk(db, kiosk):
-    """In a write transaction: is the kiosk's kept authentication still its row (not
-    revoked, re-issued, moved to another workshop or deleted with its event since, by
-    another process)? Else every kept authentication is forgotten and TryAgain raised:
-    the kiosk sends the request again and is authenticated afresh. A read inside the
-    write transaction costs a few microseconds (see checkins.py)."""
-    row = db.execute("SELECT event_id, workshop_id FROM kiosks WHERE id = ? AND token_hash = ? AND revoked_at IS NULL",
-                     [kiosk["id"], kiosk["token_hash"]]).fetchone()
-    if row is None or tuple(row) != (kiosk["event_id"], kiosk["workshop_id"]):
+# The kiosk's row, if it is still live under the token its kept authentication was for: a
+# join any write transaction's first read can carry (nonces.answered), for confirm_kiosk.
+KIOSK_AS_IT_IS = """LEFT JOIN kiosks k ON k.id = :kiosk_id AND k.token_hash = :token_hash
+                    AND k.revoked_at IS NULL"""
+
+
+def kiosk_as_kept(kiosk):
+    """The parameters KIOSK_AS_IT_IS needs for this kiosk (None: no kiosk, no row)."""
+    return {"kiosk_id": kiosk["id"] if kiosk else None, "token_hash": kiosk["token_hash"] if kiosk else None}
+
+
+def confirm_kiosk(kiosk, event_id, workshop_id):
+    """In a write transaction, with what KIOSK_AS_IT_IS read (None, None: no live row): is
+    the kiosk's kept authentication still its row (not revoked, re-issued, moved to another
+    workshop or deleted with its event since, by another process)? Else every kept
+    authentication is forgotten and TryAgain raised: the kiosk sends the request again and
+    is authenticated afresh. Read inside the write transaction, the row costs a few
+    microseconds (see checkins.py)."""
+    if event_id is None or (event_id, workshop_id) != (kiosk["event_id"], kiosk["workshop_id"]):
         settings_changed()
         raise TryAgain("This kiosk's settings changed a moment ago; the scan is kept and sent again.")
 

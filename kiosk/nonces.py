@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .db import now, write
 from .errors import Invalid
-from .kiosks import confirm_kiosk
+from .kiosks import KIOSK_AS_IT_IS, confirm_kiosk, kiosk_as_kept
 
 NONCE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 
@@ -60,27 +60,13 @@ def check_nonce(nonce):
     return nonce
 
 
-def replayed(db, nonce, kiosk):
-    """The answer this kiosk was first given for this nonce, or None (also for no nonce).
-    Answers are kept per kiosk: a nonce another kiosk (another event's) sent says nothing here."""
-    if nonce is None:
-        return None
-    row = db.execute("SELECT status, body FROM api_replies WHERE asked_by = ? AND nonce = ?",
-                     [_asked_by(kiosk), nonce]).fetchone()
-    if row is None:
-        return None
-    return Answer(status=row[0], replay=True, text=row[1], **json.loads(row[1]))
-
-
 def answered(db, nonce, kiosk, decide):
     """In one write transaction: the answer stored for this nonce, if there is one (a
     replay: nothing is written); else `decide()`'s answer, stored with what it wrote.
     One answer per nonce, written once. Without a nonce, only `decide()`. A kiosk's
     request is first confirmed to come from the kiosk as it is now (confirm_kiosk)."""
     with write(db):
-        if kiosk:
-            confirm_kiosk(db, kiosk)
-        earlier = replayed(db, nonce, kiosk)
+        earlier = _first_read(db, nonce, kiosk)
         if earlier:
             return earlier
         answer = decide()
@@ -90,6 +76,23 @@ def answered(db, nonce, kiosk, decide):
                        [_asked_by(kiosk), nonce, kiosk["id"] if kiosk else None, answer.status, answer.json(),
                         now()])
     return answer
+
+
+def _first_read(db, nonce, kiosk):
+    """One statement for what a write transaction checks first (every statement a scan
+    runs costs it more under load than its SQL does): that the kiosk is as it was
+    authenticated (confirm_kiosk), and the answer this kiosk was first given for this nonce
+    (returned; None when there is none, or no nonce). Answers are kept per kiosk: a nonce
+    another kiosk (another event's) sent says nothing here."""
+    row = db.execute(f"""SELECT k.event_id, k.workshop_id, r.status, r.body FROM (SELECT 1)
+                         {KIOSK_AS_IT_IS}
+                         LEFT JOIN api_replies r ON r.asked_by = :asked_by AND r.nonce = :nonce""",
+                     {**kiosk_as_kept(kiosk), "asked_by": _asked_by(kiosk), "nonce": nonce}).fetchone()
+    if kiosk:
+        confirm_kiosk(kiosk, row[0], row[1])
+    if row[2] is None:
+        return None
+    return Answer(status=row[2], replay=True, text=row[3], **json.loads(row[3]))
 
 
 def _asked_by(kiosk):
