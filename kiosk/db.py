@@ -23,16 +23,17 @@ from .schema import MIGRATIONS
 BUSY_TIMEOUT_SECONDS = 10
 # A checkpoint (copying the WAL into the database, with an fsync) runs in the commit that
 # fills the WAL to this many pages, under the writer lock: a few ms in which no kiosk
-# writes. A check-in or pair scan adds 6-8 pages, so SQLite's default of 1000 checkpointed
-# every ~150 scans, 26-62 us a scan on average; at 10000 (a WAL of up to 40 MB) it is
-# 7-16 us (bench/request_overhead.py).
+# writes. A check-in or pair scan adds about 4 pages, so SQLite's default of 1000 would
+# checkpoint every ~250 scans; at 10000 (a WAL of up to 40 MB) every ~2500, and a
+# checkpoint costs little more for it: pages written many times are copied once.
 CHECKPOINT_PAGES = 10000
 _WRITERS = threading.Lock()
 _THREAD = threading.local()
 
 
-def connect(path):
-    """A sqlite-utils Database on its own connection, with the house pragmas. A new
+def connect(path, across_threads=False):
+    """A sqlite-utils Database on its own connection, with the house pragmas (one
+    thread's, unless `across_threads`: the writer's, see _writing). A new
     database file is readable by its owner only (it holds people's personal data; SQLite
     gives its -wal and -shm files the same permissions)."""
     if not os.path.exists(path):
@@ -41,7 +42,8 @@ def connect(path):
         except FileExistsError:  # another process created it a moment ago
             pass
     conn = sqlite3.connect(
-        str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=True
+        str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+        check_same_thread=not across_threads
     )
     conn.execute("PRAGMA foreign_keys = ON")
     # No memory-mapped reads: every thread has its own connection, which under load finds
@@ -80,6 +82,7 @@ def _thread_connection(path):
     if cached is not None:
         cached[1].close()
     db = connect(path)
+    db.shares_writer = True  # its write transactions run on the one writer (_writing)
     _THREAD.db = (path, db)
     return db
 
@@ -98,30 +101,60 @@ def write(db):
         with db.atomic():
             yield db
         return
-    # Threads of this process queue on a lock that wakes the next writer at once;
-    # contending inside SQLite instead means its busy handler's sleeps of 1-100 ms.
-    with _WRITERS:
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            raise
+    with _writing(db) as writer:
+        yield db
         db.conn.execute("COMMIT")
-    for listener in getattr(db, "after_commit", ()):  # a Database made elsewhere has none
-        listener()
+    for database in {db, writer}:
+        for listener in getattr(database, "after_commit", ()):  # a Database made elsewhere has none
+            listener()
 
 
 @contextmanager
 def rehearsal(db):
     """A write transaction that is always rolled back: do what a real run would, look, undo."""
+    with _writing(db):
+        yield db
+
+
+@contextmanager
+def _writing(db):
+    """A write transaction (BEGIN IMMEDIATE), rolled back unless committed in it; yields
+    the Database whose connection it is on.
+
+    Threads of this process take turns on a lock that wakes the next writer at once
+    (contending inside SQLite instead means its busy handler's sleeps of 1-100 ms). And
+    a request's connection writes on the one connection that every thread's writes
+    share (_writer): SQLite empties a connection's page cache whenever another one has
+    committed since it last looked, so with a connection per thread each scan read every
+    B-tree page it touched afresh; the one writer finds them where its last write left
+    them (a tenth of a pair scan's server CPU under load, bench/request_overhead.py)."""
     with _WRITERS:
-        db.conn.execute("BEGIN IMMEDIATE")
+        writer = _writer(db.path) if getattr(db, "shares_writer", False) else db
+        own, db.conn = db.conn, writer.conn
         try:
-            yield db
+            db.conn.execute("BEGIN IMMEDIATE")
+            yield writer
         finally:
-            db.conn.execute("ROLLBACK")
+            if db.conn.in_transaction:  # an exception, a failed COMMIT or a rehearsal
+                db.conn.execute("ROLLBACK")
+            db.conn = own
+
+
+_WRITER_DATABASES = {}  # database file -> its Database that writes; only touched under _WRITERS
+MAX_WRITER_DATABASES = 4  # one service has one file; the tests, one a test
+
+
+def _writer(path):
+    writer = _WRITER_DATABASES.get(path)
+    if writer is None:
+        if len(_WRITER_DATABASES) >= MAX_WRITER_DATABASES:  # none is in use: we hold _WRITERS
+            for old in _WRITER_DATABASES.values():
+                old.close()
+            _WRITER_DATABASES.clear()
+        # Used by one thread at a time, under _WRITERS, never outside a transaction of
+        # _writing's: the cursors of a write are read inside it.
+        writer = _WRITER_DATABASES[path] = connect(path, across_threads=True)
+    return writer
 
 
 def query(db, sql, params=()):

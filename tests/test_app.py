@@ -6,10 +6,12 @@ import sqlite3
 import stat
 import threading
 
+import pytest
+
 import kiosk
 from kiosk import create_app
 from kiosk.codes import CODE_LENGTH, CROCKFORD, new_badge_code, new_private_key
-from kiosk.db import connect, migrate
+from kiosk.db import connect, get_db, migrate, write
 from kiosk.schema import MIGRATIONS
 
 
@@ -109,6 +111,46 @@ def test_migrations_from_two_threads_at_once(tmp_path):
         t.join()
     assert errors == []
     assert connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_writes_of_every_thread_take_turns_on_one_connection(app):
+    """Each thread reads on its own connection and writes on the one they share (so the
+    writer's page cache is never emptied by another's commit): what it writes, it then reads."""
+    seen, errors = {}, []
+
+    def work(name):
+        try:
+            with app.app_context():
+                db = get_db()
+                own = db.conn
+                with write(db):
+                    seen[name] = (own, db.conn)
+                    db.execute("INSERT INTO workshops (event_id, slug, title) VALUES (1, ?, ?)", [name, name])
+                assert db.conn is own
+                assert db.execute("SELECT title FROM workshops WHERE slug = ?", [name]).fetchone()[0] == name
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({writer for _, writer in seen.values()}) == 1
+    assert len({own for own, _ in seen.values()}) == 4
+
+
+def test_a_commit_that_fails_leaves_the_shared_writer_ready(app):
+    with app.app_context():
+        db = get_db()
+        with pytest.raises(sqlite3.IntegrityError):
+            with write(db):
+                db.execute("PRAGMA defer_foreign_keys = ON")  # the broken reference fails at COMMIT
+                db.execute("INSERT INTO workshops (event_id, slug, title) VALUES (999, 'lost', 'Lost')")
+        with write(db):  # not left inside the failed transaction
+            db.execute("INSERT INTO workshops (event_id, slug, title) VALUES (1, 'kept', 'Kept')")
+        assert [r[0] for r in db.execute("SELECT slug FROM workshops WHERE slug IN ('lost', 'kept')")] == ["kept"]
 
 
 def test_connection_pragmas(app):

@@ -478,17 +478,18 @@ def test_live_view_counts_and_charts_arrivals(door, organiser):
 
 
 def test_a_read_only_disk_is_a_clear_503_and_nothing_is_half_written(app, door):
-    from kiosk.db import _thread_connection
+    from kiosk.db import _WRITERS, _writer
 
-    request_connection = _thread_connection(app.config["DATABASE"])  # the one requests here use
-    request_connection.execute("PRAGMA query_only = ON")  # what a read-only or full disk does to writes
+    with _WRITERS:  # (as every use of the writer is)
+        writes = _writer(os.path.realpath(app.config["DATABASE"]))  # the connection requests write on
+    writes.execute("PRAGMA query_only = ON")  # what a read-only or full disk does to writes
     try:
         response = door.scan(door.code["zoe@example.org"], nonce="while-read-only")
         assert response.status_code == 503
         assert response.get_json()["result"] == "unavailable"
         assert "Nothing was lost" in response.get_json()["message"]
     finally:
-        request_connection.execute("PRAGMA query_only = OFF")
+        writes.execute("PRAGMA query_only = OFF")
     assert door.count() == 0
     assert door.db.execute("SELECT count(*) FROM api_replies").fetchone()[0] == 0
     assert door.scan(door.code["zoe@example.org"], nonce="while-read-only").status_code == 201, \
