@@ -1,5 +1,6 @@
 """The check-in API: every outcome, nonce replays, tokens, malformed requests, races."""
 
+import http.client
 import io
 import json
 import os
@@ -276,6 +277,47 @@ def test_not_json_at_all(door):
                                 headers={"Authorization": f"Bearer {door.token}",
                                          "Content-Type": "application/json"})
     assert response.status_code == 400 and response.is_json
+
+
+@pytest.mark.parametrize("content_type, status", [
+    ("application/json; charset=utf-8", 201), ("Application/JSON", 201), ("application/problem+json", 201),
+    ("text/plain", 400), ("application/x-www-form-urlencoded", 400), ("", 400),
+])
+def test_a_json_body_is_known_by_its_content_type(door, content_type, status):
+    body = json.dumps({"code": door.code["zoe@example.org"], "nonce": uuid.uuid4().hex})
+    response = door.client.post("/api/v1/events/today/checkins", data=body, content_type=content_type,
+                                headers={"Authorization": f"Bearer {door.token}"})
+    assert response.status_code == status
+    assert status == 201 or "JSON object" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("length, terminated, status", [
+    ("twelve", False, 400),  # a broken length: no body
+    ("", False, 400),  # no length, and a server that does not end the input: no body
+    ("", True, 201),  # no length, and a server that ends the input (a chunked body): read to its end
+])
+def test_a_body_without_a_usable_length(door, length, terminated, status):
+    response = door.post("checkins", {"code": door.code["zoe@example.org"], "nonce": uuid.uuid4().hex},
+                         environ_overrides={"CONTENT_LENGTH": length, "wsgi.input_terminated": terminated})
+    assert response.status_code == status
+    assert status == 201 or "JSON object" in response.get_json()["message"]
+    assert door.count() == (status == 201)
+
+
+def test_a_chunked_body_is_read_whole_and_a_huge_one_refused(live_server):
+    """No Content-Length: the server reads the chunks to their end; the same size limit holds."""
+    def send_chunked(body):
+        connection = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=5)
+        connection.request("POST", "/api/v1/events/medics-demo/checkins", body=iter([body[:7], body[7:]]),
+                           encode_chunked=True, headers={"Authorization": f"Bearer {live_server.token}",
+                                                         "Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+
+    status, answer = send_chunked(json.dumps({"code": "NOT-A-BADGE", "nonce": uuid.uuid4().hex}).encode())
+    assert (status, answer["result"]) == (404, "unknown")  # read and answered
+    status, answer = send_chunked(json.dumps({"code": "A" * 100_000, "nonce": uuid.uuid4().hex}).encode())
+    assert status == 400 and "larger than 64 KB" in answer["message"]
 
 
 def test_huge_body(door):
