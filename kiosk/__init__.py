@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask, has_request_context, jsonify, request
+from flask.ctx import _AppCtxGlobals
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from flask_wtf.csrf import CSRFProtect
@@ -45,8 +46,18 @@ DEFAULTS = {
 }
 
 
+class KioskGlobals(_AppCtxGlobals):
+    """`g`, with who is asking unknown until a cookie says (before_every_request)."""
+
+    user = None  # the logged-in organiser or staff account
+    attendee = None  # the attendee whose phone this is
+    attendee_session = None
+
+
 class KioskFlask(Flask):
     """Flask, for an app whose views and hooks are all plain functions."""
+
+    app_ctx_globals_class = KioskGlobals
 
     def ensure_sync(self, func):
         # Flask asks, for the view and each hook of every request (eight for a scan), whether
@@ -78,9 +89,11 @@ def create_app(test_config=None):
 
     # Behind a reverse proxy, run.py has waitress put the real client's address and scheme
     # into the request (KIOSK_TRUSTED_PROXIES): rate limits, Secure cookies and CSRF use them.
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # csrf_protect below checks every request
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # before_every_request checks every request
     csrf.init_app(app)
-    app.before_request(functools.partial(csrf_protect, app))
+    hooks = app.before_request_funcs[None]  # without Flask-WTF's own, which that setting makes do nothing
+    hooks[:] = [hook for hook in hooks if not getattr(hook, "__qualname__", "").startswith("CSRFProtect.")]
+    app.before_request(functools.partial(before_every_request, app))
 
     from .views.limits import init_limits
 
@@ -113,11 +126,21 @@ def create_app(test_config=None):
     return app
 
 
-def csrf_protect(app):
-    """Flask-WTF's check of every request, with the method looked at first: its own hook
-    looks up the view's exemptions before it, a tenth of a bare /healthz on every GET."""
-    if request.method in app.config["WTF_CSRF_METHODS"] and app.config["WTF_CSRF_ENABLED"]:
+def before_every_request(app):
+    """The one hook before every request (each hook costs a kiosk scan as much as some of
+    its SQL): Flask-WTF's CSRF check, with the method looked at first (its own hook looks
+    up the view's exemptions before it, a tenth of a bare /healthz on every GET); then who
+    is asking, an organiser (g.user) or an attendee's phone (g.attendee), for requests
+    with cookies: kiosks and /healthz send none."""
+    environ = request.environ
+    if environ["REQUEST_METHOD"] in app.config["WTF_CSRF_METHODS"] and app.config["WTF_CSRF_ENABLED"]:
         csrf.protect(apply_exemptions=True)
+    if "HTTP_COOKIE" in environ:
+        from .views.attendee import load_attendee  # (the views import this package)
+        from .views.auth import load_user
+
+        load_user()
+        load_attendee()
 
 
 # No inline scripts anywhere (the kiosk's script is a file); inline style attributes are

@@ -39,11 +39,10 @@ def _signer():
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="attendee-session")
 
 
-@bp.before_app_request
 def load_attendee():
-    """g.attendee: the attendee this browser belongs to (a live session), or None."""
-    g.attendee, g.attendee_session = None, None
-    signed = request.cookies.get(COOKIE) if "HTTP_COOKIE" in request.environ else None  # kiosks send none
+    """g.attendee: the attendee this browser belongs to (a live session); None by default.
+    Called for requests with cookies (kiosk.before_every_request)."""
+    signed = request.cookies.get(COOKIE)
     if signed:
         try:
             token = _signer().loads(signed)

@@ -20,13 +20,12 @@ bp = Blueprint("auth", __name__)
 LOGIN_LIFETIME = timedelta(hours=16)
 
 
-@bp.before_app_request
 def load_user():
     """g.user: the logged-in account, while its session is live: signed with the account's
-    current session version (logout and a new password raise it) and under 16 hours old."""
-    g.user = None
-    if "HTTP_COOKIE" not in request.environ or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        return  # kiosks, phones, /healthz: no account, and no session to open (Vary: Cookie is always sent)
+    current session version (logout and a new password raise it) and under 16 hours old.
+    Called for requests with cookies (kiosk.before_every_request); g.user is None by default."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return  # no session to open (Vary: Cookie is always sent)
     user_id = session.get("user_id")
     if user_id is None:
         return
