@@ -29,9 +29,11 @@ CONSENT_CHOICES = ("share_email", "share_linkedin", "allow_scan", "allow_suggest
 
 
 # A scanned badge's holder, and whether they have been checked into any of the event's
-# workshops: two people of whom one has not cannot have met at one.
-SCAN_COLUMNS = f"""{HOLDER_COLUMNS}, EXISTS (SELECT 1 FROM checkins c
-                                          WHERE c.attendee_id = a.id AND c.workshop_id IS NOT NULL) AS in_workshop"""
+# workshops: two people of whom one has not cannot have met at one. (Asked as the
+# checkins_once index's own expression, it is answered from the index: workshop ids are
+# never 0, and the door check-in's row is not read.)
+SCAN_COLUMNS = f"""{HOLDER_COLUMNS}, EXISTS (SELECT 1 FROM checkins c WHERE c.attendee_id = a.id
+                                           AND coalesce(c.workshop_id, 0) > 0) AS in_workshop"""
 
 
 def attendee_by_code(db, event, code_text):
@@ -58,25 +60,27 @@ def record(db, event_slug, scanner, scanned_code, *, via, note="", tags=(), work
 def _meeting(db, event, scanner, scanned, via, note, tags, workshop):
     """In the write transaction that reads the badges (see checkins.py: one transaction a
     scan): the answer to `scanner` meeting `scanned` (a row or None), saved unless refused."""
-    refusal = _refusal(event, scanner, scanned, via)
+    moment = datetime.now(timezone.utc)
+    person = public_person(scanned) if scanned else None
+    refusal = _refusal(event, scanner, scanned, person, via, moment)
     if refusal:
         return refusal
-    stamp = now()
+    stamp = moment.isoformat(timespec="seconds")
     workshop_id = workshop["id"] if workshop else _shared_workshop(db, scanner, scanned, stamp)
     note = " ".join(str(note or "").split())[:NOTE_LIMIT]
-    return _save(db, event, scanner, scanned, workshop_id, via, note, clean_tags(tags), stamp)
+    return _save(db, event, scanner, scanned, person, workshop_id, via, note, clean_tags(tags), stamp)
 
 
-def _refusal(event, scanner, scanned, via):
-    """Why this meeting cannot be recorded (an answer), or None."""
+def _refusal(event, scanner, scanned, person, via, moment):
+    """Why this meeting cannot be recorded (an answer), or None. `person`: what the
+    answer may show of `scanned`."""
     if scanned is None:
         return Answer(404, "unknown", "That badge is not one of this event's badges.")
-    person = public_person(scanned)
     if scanner["revoked_at"] or scanned["revoked_at"]:
         return Answer(409, "revoked", "This badge is no longer valid.", attendee=person)
     if scanner["id"] == scanned["id"]:
         return Answer(422, "self", "That is your own badge: scan someone else's to save them.")
-    if not is_open(event, datetime.now(timezone.utc)):
+    if not is_open(event, moment):
         return Answer(410, "closed", f"{event['name']} is over: new connections are closed.")
     if not scanned["allow_scan"]:
         return Answer(403, "not_allowed", f"{scanned['first_name']} has chosen not to exchange details.",
@@ -88,9 +92,9 @@ def _refusal(event, scanner, scanned, via):
     return None
 
 
-def _save(db, event, scanner, scanned, workshop_id, via, note, tags, stamp):
+def _save(db, event, scanner, scanned, person, workshop_id, via, note, tags, stamp):
     """Under the write lock: the connection, or the note and tags added to an earlier one."""
-    person, first = public_person(scanned), scanned["first_name"]
+    first = scanned["first_name"]
     # Insert first: a new meeting (the common case) is one statement; a repeat does nothing here.
     if db.execute(
         """INSERT INTO connections (event_id, scanner_id, scanned_id, workshop_id, via, note, tags, at)

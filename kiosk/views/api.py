@@ -48,7 +48,7 @@ def domain_error(exc):
 
 
 def bearer_kiosk(slug=None):
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     return authenticate(get_db(), token, slug)
 
