@@ -114,8 +114,6 @@ def create_app(test_config=None):
     app.register_blueprint(door.bp)
     app.register_blueprint(mail.bp)
     app.register_blueprint(introductions.bp)
-    csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
-    csrf.exempt(attendee.unsubscribe)  # RFC 8058 one-click: the signed token is the proof
     cli.register(app)
     errors.init_app(app)
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
@@ -126,15 +124,30 @@ def create_app(test_config=None):
     return app
 
 
+# Where CSRF does not apply: the JSON API authenticates with bearer tokens, not cookies;
+# RFC 8058's one-click unsubscribe is proven by its signed token.
+CSRF_EXEMPT_BLUEPRINTS = frozenset({"api"})
+CSRF_EXEMPT_ENDPOINTS = frozenset({"attendee.unsubscribe"})
+
+
+def csrf_applies(endpoint):
+    """Whether a form post to this endpoint must carry the CSRF token (None: no such page).
+    A set lookup, where Flask-WTF's exemptions look up the view and its blueprint."""
+    return endpoint is not None and endpoint not in CSRF_EXEMPT_ENDPOINTS \
+        and endpoint.partition(".")[0] not in CSRF_EXEMPT_BLUEPRINTS
+
+
 def before_every_request(app):
     """The one hook before every request (each hook costs a kiosk scan as much as some of
-    its SQL): Flask-WTF's CSRF check, with the method looked at first (its own hook looks
-    up the view's exemptions before it, a tenth of a bare /healthz on every GET); then who
+    its SQL): Flask-WTF's CSRF check, with the method looked at first and the exemptions
+    a set lookup (csrf_applies; its own hook looks up the view and its blueprint first, a
+    tenth of a bare /healthz on every GET); then who
     is asking, an organiser (g.user) or an attendee's phone (g.attendee), for requests
     with cookies: kiosks and /healthz send none."""
     environ = request.environ
-    if environ["REQUEST_METHOD"] in app.config["WTF_CSRF_METHODS"] and app.config["WTF_CSRF_ENABLED"]:
-        csrf.protect(apply_exemptions=True)
+    if environ["REQUEST_METHOD"] in app.config["WTF_CSRF_METHODS"] and app.config["WTF_CSRF_ENABLED"] \
+            and csrf_applies(request.endpoint):
+        csrf.protect()
     if "HTTP_COOKIE" in environ:
         from .views.attendee import load_attendee  # (the views import this package)
         from .views.auth import load_user
