@@ -1,9 +1,11 @@
-"""The SQLite file: one connection per request, transactions, versioned migrations.
+"""The SQLite file: connections, transactions, versioned migrations.
 
 sqlite-utils wraps a connection we open ourselves in autocommit mode
 (isolation_level=None), so every transaction is explicit: `write(db)` for
 read-then-write work takes SQLite's write lock up front with BEGIN IMMEDIATE,
-which is what keeps two kiosks from racing on the same row.
+which is what keeps two kiosks from racing on the same row. Each server thread
+reads on a connection of its own (get_db); their writes take turns on one shared
+connection (_writing).
 """
 
 import logging
