@@ -99,6 +99,13 @@ def test_every_form_route_refuses_a_post_without_its_csrf_token(app, organiser):
     assert checked > 30
 
 
+def test_a_lowercase_post_is_checked_for_its_csrf_token_too(organiser, db):
+    """A server may pass the method on as sent: "post" reaches the POST view, so it is a POST."""
+    response = organiser.open("/admin/events/spring/delete", method="post", data={})
+    assert response.status_code == 400
+    assert db.execute("SELECT count(*) FROM events WHERE slug = 'spring'").fetchone()[0] == 1
+
+
 def test_login_form_needs_csrf_too(client):
     response = client.post("/login", data={"email": ORGANISER[0], "password": ORGANISER[1]})
     assert response.status_code == 400

@@ -83,6 +83,15 @@ def test_one_hook_runs_before_every_request(app):
         ["before_every_request"]
 
 
+def test_who_is_asking_never_carries_over_to_the_next_request(app, organiser):
+    """Two requests in one app context (as an embedding or a test may make): the second,
+    without cookies, is nobody's."""
+    with app.app_context():
+        assert organiser.get("/admin/").status_code == 200
+        anonymous = app.test_client().get("/admin/")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
 def test_version_is_shown_to_organisers_and_on_the_command_line(organiser, runner):
     assert f"Event kiosk {kiosk.__version__}" in organiser.get("/admin/").get_data(as_text=True)
     assert runner.invoke(args=["version"]).output.strip() == f"kiosk {kiosk.__version__}"

@@ -40,8 +40,8 @@ def _signer():
 
 
 def load_attendee():
-    """g.attendee: the attendee this browser belongs to (a live session); None by default.
-    Called for requests with cookies (kiosk.before_every_request)."""
+    """g.attendee: the attendee this browser belongs to (a live session). Called for
+    requests with cookies (kiosk.before_every_request), which set g.attendee to None."""
     signed = request.cookies.get(COOKIE)
     if signed:
         try:

@@ -23,7 +23,7 @@ LOGIN_LIFETIME = timedelta(hours=16)
 def load_user():
     """g.user: the logged-in account, while its session is live: signed with the account's
     current session version (logout and a new password raise it) and under 16 hours old.
-    Called for requests with cookies (kiosk.before_every_request); g.user is None by default."""
+    Called for requests with cookies (kiosk.before_every_request), which set g.user to None."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return  # no session to open (Vary: Cookie is always sent)
     user_id = session.get("user_id")
