@@ -14,6 +14,7 @@ from badges import LAYOUTS, SORT_KEYS, get_layout, render_badges, sort_badges
 
 from .codes import parse_badge_code
 from .db import now, query, write
+from .kiosks import confirm_kiosk_now
 from .errors import Invalid, KioskError, NotFound
 from .events import get_event
 
@@ -105,10 +106,13 @@ def mark_printed(db, attendee_ids):
     )
 
 
-def record_print(db, event_slug, code_text):
-    """Count one print of a badge at the door (the first or a reprint); returns the count."""
+def record_print(db, event_slug, code_text, kiosk=None):
+    """Count one print of a badge at the door (the first or a reprint) by `kiosk` (if a
+    kiosk: as it is now, see confirm_kiosk); returns the count."""
     event = get_event(db, event_slug)
     with write(db):
+        if kiosk:
+            confirm_kiosk_now(db, kiosk)
         row = db.execute(
             "SELECT id, revoked_at FROM attendees WHERE event_id = ? AND code = ?",
             [event["id"], parse_badge_code(code_text)],

@@ -154,7 +154,8 @@ def _writer(path):
                 old.close()
             _WRITER_DATABASES.clear()
         # Used by one thread at a time, under _WRITERS, never outside a transaction of
-        # _writing's: the cursors of a write are read inside it.
+        # _writing's. So the rows of a write's statements are read inside its `with write`
+        # block: a cursor kept for after it would read on another thread's transaction.
         writer = _WRITER_DATABASES[path] = connect(path, across_threads=True)
     return writer
 

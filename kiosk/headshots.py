@@ -26,6 +26,7 @@ from .attendees import get_attendee
 from .checkins import badge_holder
 from .codes import parse_badge_code
 from .db import now, query, write
+from .kiosks import confirm_kiosk_now
 from .errors import Conflict, Invalid, NotFound
 from .events import get_event
 from .images import decoding, open_image
@@ -177,10 +178,12 @@ def sitter(db, event_slug, code_text):
     return {**holder, "has_photo": bool(has_photo)}
 
 
-def take(db, event_slug, code_text, data):
-    """A kiosk's photo of the badge's holder: checked, then stored as their headshot."""
+def take(db, event_slug, code_text, data, kiosk):
+    """A kiosk's photo of the badge's holder: checked, then stored as their headshot, if
+    the kiosk is as it was authenticated (confirm_kiosk)."""
     headshot = prepare(data)
     with write(db):
+        confirm_kiosk_now(db, kiosk)
         holder = sitter(db, event_slug, code_text)
         save(db, holder, headshot, "kiosk")
     return holder, headshot

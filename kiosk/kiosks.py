@@ -191,6 +191,14 @@ def confirm_kiosk(kiosk, event_id, workshop_id):
         raise TryAgain("This kiosk's settings changed a moment ago; the scan is kept and sent again.")
 
 
+def confirm_kiosk_now(db, kiosk):
+    """confirm_kiosk, for a kiosk's write with no read of its own to carry KIOSK_AS_IT_IS
+    (counting a print, saving a photo): in its write transaction."""
+    row = db.execute(f"SELECT k.event_id, k.workshop_id FROM (SELECT 1) {KIOSK_AS_IT_IS}",
+                     kiosk_as_kept(kiosk)).fetchone()
+    confirm_kiosk(kiosk, row[0], row[1])
+
+
 def watch_settings(db):
     """Temporary triggers (this connection's own, never written to the file) that call
     settings_changed() on every insert, update and delete in SETTINGS_TABLES: at once, and

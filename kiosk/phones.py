@@ -118,11 +118,12 @@ def issue_activation(db, kiosk, code):
     with write(db):
         attendee_id = db.execute(
             """SELECT a.id FROM attendees a
-               WHERE a.event_id = (SELECT event_id FROM kiosks WHERE id = ?) AND a.code = ? AND NOT EXISTS
+               WHERE a.event_id = (SELECT event_id FROM kiosks WHERE id = ? AND token_hash = ?
+                                   AND revoked_at IS NULL) AND a.code = ? AND NOT EXISTS
                (SELECT 1 FROM checkins c JOIN attendees x ON x.id = c.attendee_id
                 WHERE x.person_id = a.person_id AND c.by_search)""",
-            [kiosk["id"], code]).fetchone()
-        if attendee_id is None:
+            [kiosk["id"], kiosk["token_hash"], code]).fetchone()
+        if attendee_id is None:  # (also a kiosk revoked or re-issued since it was authenticated)
             return None
         db.execute("DELETE FROM activations WHERE expires_at < ?", [now()])
         db.execute("INSERT INTO activations (token_hash, attendee_id, kiosk_id, expires_at) VALUES (?, ?, ?, ?)",

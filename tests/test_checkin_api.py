@@ -229,6 +229,58 @@ def test_a_kiosk_changed_by_another_process_is_told_to_send_again_then_answered_
         assert again.get_json().get("workshop", "") == "" and door.count("workshop_id IS NULL") == 2
 
 
+def _revoked_by_another_process(app, kiosk_name):
+    other = sqlite3.connect(app.config["DATABASE"])  # no triggers: as the command line would
+    other.execute("UPDATE kiosks SET revoked_at = '2026-01-01' WHERE name = ?", [kiosk_name])
+    other.commit()
+    other.close()
+
+
+@pytest.mark.parametrize("write", ["print", "photo"])
+def test_a_print_or_a_photo_from_a_kiosk_revoked_elsewhere_records_nothing(door, app, write):
+    """Every kiosk write checks the kiosk's row in its transaction, not only scans: 503
+    (nothing done), then 401 once authenticated afresh."""
+    from headshot_files import jpeg
+
+    code = door.code["zoe@example.org"]
+    bearer = {"Authorization": f"Bearer {door.token}"}
+    assert door.client.post(f"/api/v1/events/today/badges/{code}/print", headers=bearer).status_code == 200
+
+    def send():
+        if write == "print":
+            return door.client.post(f"/api/v1/events/today/badges/{code}/print", headers=bearer)
+        return door.client.post(f"/api/v1/events/today/headshots/{code}", data=jpeg(), headers=bearer,
+                                content_type="image/jpeg")
+
+    _revoked_by_another_process(app, "Door 1")
+    assert [send().status_code, send().status_code] == [503, 401]
+    assert door.db.execute("SELECT print_count, has_photo FROM attendees WHERE code = ?", [code]).fetchone() == (1, 0)
+
+
+def test_a_kiosk_revoked_elsewhere_shows_no_phone_qr(door, app):
+    from kiosk.phones import issue_activation
+
+    kiosk = authenticate(door.db, door.token, "today")
+    assert issue_activation(door.db, kiosk, door.code["zoe@example.org"])
+    _revoked_by_another_process(app, "Door 1")
+    assert issue_activation(door.db, kiosk, door.code["ann@example.org"]) is None
+
+
+@pytest.mark.parametrize("path, body", [
+    ("checkins", {"code": "{zoe}", "workshop": "\ud800"}),
+    ("walk-ins", {"first_name": "Ad\udc80a", "email": "ada@example.org"}),
+    ("connections", {"scanner": "{zoe}", "scanned": "{ann}", "note": "met at \udc80"}),
+    ("connections", {"scanner": "{zoe}", "scanned": "{ann}", "\ud800": "x"}),
+])
+def test_half_a_surrogate_pair_is_a_400_not_a_500(door, path, body):
+    """JSON may carry "\\ud800": no character, and nothing SQLite can store."""
+    codes = {"{zoe}": door.code["zoe@example.org"], "{ann}": door.code["ann@example.org"]}
+    body = {key: codes.get(value, value) for key, value in body.items()}
+    response = door.post(path, {**body, "nonce": uuid.uuid4().hex})
+    assert response.status_code == 400 and "broken character" in response.get_json()["message"]
+    assert door.count() == 0 and door.db.execute("SELECT count(*) FROM connections").fetchone()[0] == 0
+
+
 def test_a_kiosk_reissued_by_the_command_line_stops_within_seconds(live_server):
     """Another process (the command line) cannot tell the server: the old token works
     for at most SETTINGS_SECONDS more."""

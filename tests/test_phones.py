@@ -6,7 +6,7 @@ import uuid
 
 from conftest import ORGANISER, post_form
 from kiosk.events import add_workshop
-from kiosk.kiosks import create_kiosk
+from kiosk.kiosks import authenticate, create_kiosk
 from kiosk.phones import issue_activation
 from kiosk.users import create_user
 from test_connections import activate, open_event
@@ -44,7 +44,7 @@ def test_only_a_badge_scan_asking_for_it_gets_a_qr_and_it_is_never_the_private_k
 
 def test_an_activation_link_binds_one_phone_once_and_expires(client, app, db):
     people = open_event(db, "today")
-    kiosk = create_kiosk(db, "today", "Door")[0]
+    kiosk = authenticate(db, create_kiosk(db, "today", "Door")[1], "today")  # as the API has it
     key = issue_activation(db, kiosk, people["zoe"]["code"])
     asked = client.get(f"/me/{key}")
     assert asked.status_code == 200 and "This phone becomes Zoë's: continue?" in asked.get_data(as_text=True)

@@ -80,7 +80,21 @@ def json_body(*required):
     for name, value in body.items():
         if value is not None and not isinstance(value, (str, bool)):
             raise Invalid(f"'{name}' must be a string")
+        if not _storable(name) or (isinstance(value, str) and not _storable(value)):
+            raise Invalid("the body holds a broken character (half of a UTF-16 surrogate pair)")
     return body
+
+
+def _storable(text):
+    """Whether SQLite can store it: JSON may carry "\\ud800", half of a UTF-16 pair, which
+    is no character and has no UTF-8."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _json_bytes(environ):
@@ -265,7 +279,7 @@ def print_badge(slug, code):
         except PrinterError as exc:  # a stopped CUPS queue too: see send_to_printer
             current_app.logger.warning("print command failed for kiosk %s: %s", kiosk["name"], exc)
             return jsonify(result=exc.result, message=str(exc)), exc.status
-    count = record_print(get_db(), slug, code)
+    count = record_print(get_db(), slug, code, kiosk)
     return jsonify(result="printed", message="Badge printed.", print_count=count)
 
 
@@ -280,15 +294,17 @@ def headshot_sitter(slug, code):
 @bp.post("/api/v1/events/<slug>/headshots/<code>")
 def take_headshot(slug, code):
     """Headshot mode, step two: the photo they chose to keep (a JPEG or PNG body)."""
-    _headshot_kiosk(slug)
-    holder, photo = headshots.take(get_db(), slug, code, request.get_data())
+    kiosk = _headshot_kiosk(slug)
+    holder, photo = headshots.take(get_db(), slug, code, request.get_data(), kiosk)
     return jsonify(result="saved", message=f"Photo saved for {holder['first_name']}.",
                    attendee=public_person(holder), width=photo.width, height=photo.height), 201
 
 
 def _headshot_kiosk(slug):
-    if require_kiosk(slug)["mode"] != "staffed":
+    kiosk = require_kiosk(slug)
+    if kiosk["mode"] != "staffed":
         raise Forbidden("headshots are taken at a staffed kiosk")
+    return kiosk
 
 
 @bp.post("/api/v1/events/<slug>/decode")
