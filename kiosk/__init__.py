@@ -8,7 +8,6 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, jsonify, request
-from flask.ctx import _AppCtxGlobals
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from flask_wtf.csrf import CSRFProtect
@@ -46,19 +45,8 @@ DEFAULTS = {
 }
 
 
-class KioskGlobals(_AppCtxGlobals):
-    """`g`, with who is asking unknown until a cookie says (before_every_request), also
-    on a page Flask renders before any hook runs."""
-
-    user = None  # the logged-in organiser or staff account
-    attendee = None  # the attendee whose phone this is
-    attendee_session = None
-
-
 class KioskFlask(Flask):
     """Flask, for an app whose views and hooks are all plain functions."""
-
-    app_ctx_globals_class = KioskGlobals
 
     def ensure_sync(self, func):
         # Flask asks, for the view and each hook of every request (eight for a scan), whether
@@ -140,18 +128,18 @@ def csrf_applies(endpoint):
 
 def before_every_request(app):
     """The one hook before every request (each hook costs a kiosk scan as much as some of
-    its SQL): Flask-WTF's CSRF check, with the method looked at first and the exemptions
-    a set lookup (csrf_applies; its own hook looks up the view and its blueprint first, a
-    tenth of a bare /healthz on every GET); then who is asking, an organiser (g.user) or
-    an attendee's phone (g.attendee): nobody, unless the request has cookies (kiosks and
-    /healthz send none)."""
+    its SQL). Who is asking, an organiser (g.user) or an attendee's phone (g.attendee):
+    nobody, unless the request has cookies (kiosks and /healthz send none). And
+    Flask-WTF's CSRF check, with the method looked at first and the exemptions a set
+    lookup (csrf_applies; its own hook looks up the view and its blueprint first, a tenth
+    of a bare /healthz on every GET)."""
+    context = g._get_current_object()  # (two requests may share an app context: nothing carries over)
+    context.user = context.attendee = context.attendee_session = None  # also on a refused form's page
     environ = request.environ
     # Upper-cased as werkzeug routes it: a "post" reaches the POST view.
     if environ["REQUEST_METHOD"].upper() in app.config["WTF_CSRF_METHODS"] and app.config["WTF_CSRF_ENABLED"] \
             and csrf_applies(request.endpoint):
         csrf.protect()
-    context = g._get_current_object()  # (two requests may share an app context: nothing carries over)
-    context.user = context.attendee = context.attendee_session = None
     if "HTTP_COOKIE" in environ:
         from .views.attendee import load_attendee  # (the views import this package)
         from .views.auth import load_user

@@ -106,13 +106,12 @@ def mark_printed(db, attendee_ids):
     )
 
 
-def record_print(db, event_slug, code_text, kiosk=None):
-    """Count one print of a badge at the door (the first or a reprint) by `kiosk` (if a
-    kiosk: as it is now, see confirm_kiosk); returns the count."""
+def record_print(db, event_slug, code_text, kiosk):
+    """Count one print of a badge at the door (the first or a reprint) by `kiosk`, as it
+    is now (confirm_kiosk); returns the count."""
     event = get_event(db, event_slug)
     with write(db):
-        if kiosk:
-            confirm_kiosk_now(db, kiosk)
+        confirm_kiosk_now(db, kiosk)
         row = db.execute(
             "SELECT id, revoked_at FROM attendees WHERE event_id = ? AND code = ?",
             [event["id"], parse_badge_code(code_text)],

@@ -129,7 +129,8 @@ def _writing(db):
     share (_writer): SQLite empties a connection's page cache whenever another one has
     committed since it last looked, so with a connection per thread each scan read every
     B-tree page it touched afresh; the one writer finds them where its last write left
-    them (a tenth of a pair scan's server CPU under load, bench/request_overhead.py)."""
+    them (~10% of a pair scan's CPU with 8 threads in process; under wrk, where Python's
+    GIL sets the pace, within the noise)."""
     with _WRITERS:
         writer = _writer(db.path) if getattr(db, "shares_writer", False) else db
         own, db.conn = db.conn, writer.conn
